@@ -1,0 +1,33 @@
+"""Load-balanced VMs on Azure: read stack config, build the component, export outputs."""
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+
+from components import MultiVmLoadBalanced
+from stack_config import COMPONENT_NAME, args_from_config
+
+
+def project_config() -> tuple[dict[str, str], set[str]]:
+    """Every `<project>:<key>` value of this stack, and which keys are secrets.
+
+    The SDK has no public call that lists config keys, and `pulumi.Config.get` would
+    silently ignore a misspelt one, so the runtime's own map is read here.
+    """
+    prefix = f"{pulumi.get_project()}:"
+    merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    values = {k[len(prefix) :]: v for k, v in merged.items() if k.startswith(prefix)}
+    secret = {k for k in values if runtime_config.is_config_secret(prefix + k)}
+    return values, secret
+
+
+values, secret_keys = project_config()
+stack = MultiVmLoadBalanced(COMPONENT_NAME, args_from_config(values, secret_keys))
+
+pulumi.export("publicIp", stack.public_ip_address)
+pulumi.export("url", stack.url)
+pulumi.export("adminEndpoints", stack.admin_endpoints)
+pulumi.export("vmNames", stack.vm_names)
+pulumi.export("privateIps", stack.private_ips)
+pulumi.export("resourceGroupName", stack.resource_group_name)
+if stack.admin_password is not None:
+    pulumi.export("adminPassword", pulumi.Output.secret(stack.admin_password))

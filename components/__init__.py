@@ -1,0 +1,19 @@
+"""Reusable building blocks of the load-balanced VM stack."""
+
+from .multi_vm_lb import MultiVmLoadBalanced
+from .settings import (
+    ConfigError,
+    HealthProbe,
+    LbRule,
+    MultiVmLoadBalancedArgs,
+    validate,
+)
+
+__all__ = [
+    "ConfigError",
+    "HealthProbe",
+    "LbRule",
+    "MultiVmLoadBalanced",
+    "MultiVmLoadBalancedArgs",
+    "validate",
+]

@@ -1,0 +1,192 @@
+"""The VMs: an availability set, and per VM a private NIC and a hardened VM."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_random as random
+from pulumi_azure_native import compute, network
+
+from .settings import MultiVmLoadBalancedArgs
+
+
+@dataclass(frozen=True)
+class Image:
+    publisher: str
+    offer: str
+    sku: str
+
+
+# Both are Gen2 images (required by Trusted Launch) on Azure's list of images that
+# support automatic guest patching (patchMode AutomaticByPlatform).
+IMAGES: dict[str, Image] = {
+    "linux": Image("Canonical", "ubuntu-24_04-lts", "server"),
+    "windows": Image("MicrosoftWindowsServer", "WindowsServer", "2025-datacenter-azure-edition"),
+}
+
+
+def computer_name(name: str, index: int, os_type: str) -> str:
+    """Host name of VM `index`. Windows allows 15 characters, so the prefix is cut to 11
+    (`<11>-<3 digits>`); the result never depends on vmCount, only on the index."""
+    if os_type == "windows":
+        return f"{name[:11]}-{index}"
+    return f"{name}-vm-{index}"
+
+
+@dataclass
+class Compute:
+    availability_set: compute.AvailabilitySet
+    nics: list[network.NetworkInterface]
+    vms: list[compute.VirtualMachine]
+    #: The Windows admin password (secret); None on Linux.
+    admin_password: pulumi.Output[str] | None
+
+
+def _admin_password(
+    name: str, args: MultiVmLoadBalancedArgs, opts: pulumi.ResourceOptions
+) -> pulumi.Output[str] | None:
+    if args.os_type != "windows":
+        return None
+    if args.admin_password is not None:
+        return pulumi.Output.secret(args.admin_password)
+    generated = random.RandomPassword(
+        f"{name}-admin-password",
+        length=24,
+        special=True,
+        # Azure wants 3 of 4 character classes; ask for all four.
+        min_lower=2,
+        min_upper=2,
+        min_numeric=2,
+        min_special=2,
+        override_special="!#%*()-_=+[]{}:?",
+        opts=opts,
+    )
+    # RandomPassword already marks `result` secret; wrapping says so where it is used too.
+    return pulumi.Output.secret(generated.result)
+
+
+def _os_profile(
+    name: str, index: int, args: MultiVmLoadBalancedArgs, password: pulumi.Output[str] | None
+) -> compute.OSProfileArgs:
+    if args.os_type == "windows":
+        return compute.OSProfileArgs(
+            computer_name=computer_name(name, index, "windows"),
+            admin_username=args.admin_username,
+            admin_password=password,
+            windows_configuration=compute.WindowsConfigurationArgs(
+                provision_vm_agent=True,
+                # AutomaticByPlatform on Windows also needs automatic updates on.
+                enable_automatic_updates=True,
+                patch_settings=compute.PatchSettingsArgs(
+                    patch_mode="AutomaticByPlatform",
+                    assessment_mode="AutomaticByPlatform",
+                ),
+            ),
+        )
+    return compute.OSProfileArgs(
+        computer_name=computer_name(name, index, "linux"),
+        admin_username=args.admin_username,
+        linux_configuration=compute.LinuxConfigurationArgs(
+            disable_password_authentication=True,
+            ssh=compute.SshConfigurationArgs(
+                public_keys=[
+                    compute.SshPublicKeyArgs(
+                        path=f"/home/{args.admin_username}/.ssh/authorized_keys",
+                        key_data=(args.ssh_public_key or "").strip(),
+                    )
+                ]
+            ),
+            provision_vm_agent=True,
+            patch_settings=compute.LinuxPatchSettingsArgs(
+                patch_mode="AutomaticByPlatform",
+                assessment_mode="AutomaticByPlatform",
+            ),
+        ),
+    )
+
+
+def build_compute(
+    name: str,
+    args: MultiVmLoadBalancedArgs,
+    resource_group_name: pulumi.Input[str],
+    subnet_id: pulumi.Input[str],
+    backend_pool_id: pulumi.Input[str],
+    nat_rule_ids: list[pulumi.Output[str]],
+    opts: pulumi.ResourceOptions,
+) -> Compute:
+    avset = compute.AvailabilitySet(
+        f"{name}-avset",
+        resource_group_name=resource_group_name,
+        # Managed disks need the Aligned SKU (the API default, Classic, is for VHDs).
+        sku=compute.SkuArgs(name="Aligned"),
+        platform_fault_domain_count=args.fault_domain_count,
+        platform_update_domain_count=args.update_domain_count,
+        tags=args.tags,
+        opts=opts,
+    )
+    password = _admin_password(name, args, opts)
+    image = IMAGES[args.os_type]
+
+    nics: list[network.NetworkInterface] = []
+    vms: list[compute.VirtualMachine] = []
+    for i in range(1, args.vm_count + 1):
+        nic = network.NetworkInterface(
+            f"{name}-nic-{i}",
+            resource_group_name=resource_group_name,
+            ip_configurations=[
+                network.NetworkInterfaceIPConfigurationArgs(
+                    name="ipconfig1",
+                    primary=True,
+                    subnet=network.SubnetArgs(id=subnet_id),
+                    private_ip_allocation_method="Dynamic",
+                    # No public IP: inbound comes through the LB only.
+                    load_balancer_backend_address_pools=[network.BackendAddressPoolArgs(id=backend_pool_id)],
+                    load_balancer_inbound_nat_rules=[network.InboundNatRuleArgs(id=nat_rule_ids[i - 1])],
+                )
+            ],
+            tags=args.tags,
+            opts=opts,
+        )
+        vm = compute.VirtualMachine(
+            f"{name}-vm-{i}",
+            resource_group_name=resource_group_name,
+            availability_set=compute.SubResourceArgs(id=avset.id),
+            hardware_profile=compute.HardwareProfileArgs(vm_size=args.vm_size),
+            network_profile=compute.NetworkProfileArgs(
+                network_interfaces=[compute.NetworkInterfaceReferenceArgs(id=nic.id, primary=True)]
+            ),
+            os_profile=_os_profile(name, i, args, password),
+            storage_profile=compute.StorageProfileArgs(
+                image_reference=compute.ImageReferenceArgs(
+                    publisher=image.publisher,
+                    offer=image.offer,
+                    sku=image.sku,
+                    version="latest",
+                ),
+                os_disk=compute.OSDiskArgs(
+                    create_option="FromImage",
+                    caching=compute.CachingTypes.READ_WRITE,
+                    managed_disk=compute.ManagedDiskParametersArgs(storage_account_type=args.os_disk_type),
+                    # The disk is not a Pulumi resource: let Azure remove it with the VM.
+                    delete_option="Delete",
+                ),
+            ),
+            security_profile=(
+                compute.SecurityProfileArgs(
+                    security_type="TrustedLaunch",
+                    uefi_settings=compute.UefiSettingsArgs(secure_boot_enabled=True, v_tpm_enabled=True),
+                )
+                if args.trusted_launch
+                else None
+            ),
+            # Managed boot diagnostics: no storage account to create or secure.
+            diagnostics_profile=compute.DiagnosticsProfileArgs(
+                boot_diagnostics=compute.BootDiagnosticsArgs(enabled=True)
+            ),
+            tags=args.tags,
+            opts=opts,
+        )
+        nics.append(nic)
+        vms.append(vm)
+    return Compute(availability_set=avset, nics=nics, vms=vms, admin_password=password)

@@ -1,0 +1,148 @@
+"""The public side: a Standard static public IP and a Standard load balancer.
+
+Everything inside the LB (frontend, pool, probe, rules, outbound rule, NAT rules) is
+declared inline. Its sub-resources refer to each other by ID, and those IDs must exist
+before the LB does, so they are built by hand from the LB's *known* name:
+`<resource group id>/providers/Microsoft.Network/loadBalancers/<name>/<kind>/<child>`.
+That is why the LB (alone) gets an explicit Azure name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import network
+
+from .settings import MultiVmLoadBalancedArgs
+
+FRONTEND = "frontend"
+POOL = "backend"
+PROBE = "health"
+OUTBOUND = "outbound"
+
+
+def nat_rule_name(index: int) -> str:
+    """Name of VM `index`'s (1-based) admin NAT rule; independent of vmCount."""
+    return f"admin-vm-{index}"
+
+
+@dataclass
+class LoadBalancer:
+    public_ip: network.PublicIPAddress
+    lb: network.LoadBalancer
+    #: IDs taken from the created LB (so users of them wait for it).
+    backend_pool_id: pulumi.Output[str]
+    nat_rule_ids: list[pulumi.Output[str]]
+
+
+def build_load_balancer(
+    name: str,
+    args: MultiVmLoadBalancedArgs,
+    resource_group_name: pulumi.Input[str],
+    resource_group_id: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> LoadBalancer:
+    public_ip = network.PublicIPAddress(
+        f"{name}-pip",
+        resource_group_name=resource_group_name,
+        # Basic public IPs are retired; Standard ones must be Static.
+        sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
+        public_ip_allocation_method="Static",
+        public_ip_address_version="IPv4",
+        dns_settings=(
+            network.PublicIPAddressDnsSettingsArgs(domain_name_label=args.dns_label) if args.dns_label else None
+        ),
+        tags=args.tags,
+        opts=opts,
+    )
+
+    lb_name = f"{name}-lb"
+    lb_id = pulumi.Output.concat(resource_group_id, "/providers/Microsoft.Network/loadBalancers/", lb_name)
+
+    def ref(kind: str, child: str) -> network.SubResourceArgs:
+        return network.SubResourceArgs(id=pulumi.Output.concat(lb_id, f"/{kind}/{child}"))
+
+    frontend = ref("frontendIPConfigurations", FRONTEND)
+    pool = ref("backendAddressPools", POOL)
+    probe = args.probe
+
+    lb = network.LoadBalancer(
+        f"{name}-lb",
+        load_balancer_name=lb_name,
+        resource_group_name=resource_group_name,
+        sku=network.LoadBalancerSkuArgs(name="Standard", tier="Regional"),
+        frontend_ip_configurations=[
+            network.FrontendIPConfigurationArgs(
+                name=FRONTEND,
+                public_ip_address=network.PublicIPAddressArgs(id=public_ip.id),
+            )
+        ],
+        backend_address_pools=[network.BackendAddressPoolArgs(name=POOL)],
+        probes=[
+            network.ProbeArgs(
+                name=PROBE,
+                protocol=probe.protocol,
+                port=probe.port,
+                request_path=probe.path if probe.protocol != "Tcp" else None,
+                interval_in_seconds=probe.interval_seconds,
+                probe_threshold=probe.probe_threshold,
+            )
+        ],
+        load_balancing_rules=[
+            network.LoadBalancingRuleArgs(
+                name=rule.key,
+                frontend_ip_configuration=frontend,
+                backend_address_pool=pool,
+                probe=ref("probes", PROBE),
+                protocol=rule.protocol,
+                frontend_port=rule.frontend_port,
+                backend_port=rule.backend_port,
+                enable_floating_ip=False,
+                enable_tcp_reset=rule.protocol == "Tcp",
+                idle_timeout_in_minutes=4,
+                load_distribution="Default",
+                # Azure fails the deployment when a rule shares its frontend with an
+                # outbound rule and still claims SNAT for itself.
+                disable_outbound_snat=True,
+            )
+            for rule in args.lb_rules
+        ],
+        outbound_rules=[
+            # The VMs' only way out (their subnet has no default outbound access):
+            # package mirrors, patching, the Azure agent.
+            network.OutboundRuleArgs(
+                name=OUTBOUND,
+                frontend_ip_configurations=[frontend],
+                backend_address_pool=pool,
+                protocol="All",
+                enable_tcp_reset=True,
+                idle_timeout_in_minutes=4,
+            )
+        ],
+        inbound_nat_rules=[
+            network.InboundNatRuleArgs(
+                name=nat_rule_name(i),
+                frontend_ip_configuration=frontend,
+                protocol="Tcp",
+                frontend_port=args.nat_frontend_port(i),
+                backend_port=args.admin_port,
+                enable_floating_ip=False,
+                enable_tcp_reset=True,
+                idle_timeout_in_minutes=4,
+            )
+            for i in range(1, args.vm_count + 1)
+        ],
+        tags=args.tags,
+        opts=opts,
+    )
+
+    # Taken from the created LB's ID so that every NIC waits for the LB that holds them.
+    return LoadBalancer(
+        public_ip=public_ip,
+        lb=lb,
+        backend_pool_id=pulumi.Output.concat(lb.id, f"/backendAddressPools/{POOL}"),
+        nat_rule_ids=[
+            pulumi.Output.concat(lb.id, f"/inboundNatRules/{nat_rule_name(i)}") for i in range(1, args.vm_count + 1)
+        ],
+    )

@@ -1,0 +1,134 @@
+"""`MultiVmLoadBalanced`: N VMs behind a Standard public load balancer, one component."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi_azure_native import resources
+
+from .compute import build_compute
+from .loadbalancer import build_load_balancer
+from .network import build_network
+from .settings import MultiVmLoadBalancedArgs, check
+
+COMPONENT_TYPE = "lbvms:index:MultiVmLoadBalanced"
+
+
+class MultiVmLoadBalanced(pulumi.ComponentResource):
+    """The Azure reference architecture "Run load-balanced VMs for scalability and
+    availability": a resource group (or an existing one), a VNet with one private subnet
+    and its NSG, a Standard public IP and load balancer (rules, probe, outbound rule, one
+    admin NAT rule per VM), an availability set, and N VMs with private NICs only.
+
+    Child names derive from `name` (`<name>-vm-1`, `<name>-nic-1`, ...) and never from
+    vmCount, so scaling out adds resources and replaces none. `args` is validated before
+    anything is registered: a bad value raises one `ConfigError` listing every problem.
+    """
+
+    #: The frontend's public IPv4 address.
+    public_ip_address: pulumi.Output[str]
+    #: The public host name if `dns_label` is set, else the public IP address.
+    public_host: pulumi.Output[str]
+    #: URL of the first TCP load-balancing rule.
+    url: pulumi.Output[str]
+    #: Per VM: `name`, `host`, `port` and the `command` to reach its admin port.
+    admin_endpoints: pulumi.Output[list[dict[str, Any]]]
+    #: Azure names of the VMs, VM 1 first.
+    vm_names: pulumi.Output[list[str]]
+    #: Private IP addresses of the VMs, VM 1 first.
+    private_ips: pulumi.Output[list[str]]
+    resource_group_name: pulumi.Output[str]
+    #: Windows admin password (secret); None on Linux.
+    admin_password: pulumi.Output[str] | None
+    load_balancer_id: pulumi.Output[str]
+    backend_pool_id: pulumi.Output[str]
+    vnet_id: pulumi.Output[str]
+    subnet_id: pulumi.Output[str]
+    nsg_id: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        args: MultiVmLoadBalancedArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        # Before super().__init__: a bad configuration must register nothing at all.
+        check(args, name)
+        super().__init__(COMPONENT_TYPE, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        if args.resource_group_name:
+            # Reading the group fails the preview early if it does not exist.
+            existing = resources.get_resource_group_output(
+                resource_group_name=args.resource_group_name,
+                opts=pulumi.InvokeOutputOptions(parent=self),
+            )
+            rg_name: pulumi.Output[str] = pulumi.Output.from_input(args.resource_group_name)
+            rg_id: pulumi.Output[str] = existing.id
+        else:
+            rg = resources.ResourceGroup(f"{name}-rg", tags=args.tags, opts=child)
+            rg_name, rg_id = rg.name, rg.id
+
+        net = build_network(name, args, rg_name, child)
+        lb = build_load_balancer(name, args, rg_name, rg_id, child)
+        vms = build_compute(name, args, rg_name, net.subnet_id, lb.backend_pool_id, lb.nat_rule_ids, child)
+
+        ip = lb.public_ip.ip_address.apply(lambda a: a or "")
+        fqdn = lb.public_ip.dns_settings.apply(lambda d: (d.fqdn or "") if d else "")
+        host = pulumi.Output.all(ip, fqdn).apply(lambda p: p[1] or p[0])
+
+        self.public_ip_address = ip
+        self.public_host = host
+        self.url = host.apply(lambda h: _url(h, args))
+        self.admin_endpoints = host.apply(lambda h: _admin_endpoints(name, h, args))
+        self.vm_names = pulumi.Output.all(*[vm.name for vm in vms.vms]).apply(list)
+        self.private_ips = pulumi.Output.all(
+            *[
+                nic.ip_configurations.apply(lambda cfgs: (cfgs[0].private_ip_address or "") if cfgs else "")
+                for nic in vms.nics
+            ]
+        ).apply(list)
+        self.resource_group_name = rg_name
+        self.admin_password = vms.admin_password
+        self.load_balancer_id = lb.lb.id
+        self.backend_pool_id = lb.backend_pool_id
+        self.vnet_id = net.vnet.id
+        self.subnet_id = net.subnet_id
+        self.nsg_id = net.nsg.id
+
+        self.register_outputs(
+            {
+                "publicIpAddress": self.public_ip_address,
+                "url": self.url,
+                "adminEndpoints": self.admin_endpoints,
+                "vmNames": self.vm_names,
+                "privateIps": self.private_ips,
+                "resourceGroupName": self.resource_group_name,
+                "loadBalancerId": self.load_balancer_id,
+                "backendPoolId": self.backend_pool_id,
+                "subnetId": self.subnet_id,
+            }
+        )
+
+
+def _url(host: str, args: MultiVmLoadBalancedArgs) -> str:
+    tcp = [r for r in args.lb_rules if r.protocol == "Tcp"]
+    if not tcp:
+        return ""
+    port = tcp[0].frontend_port
+    scheme = "https" if port == 443 else "http"
+    default = {"http": 80, "https": 443}[scheme]
+    return f"{scheme}://{host}/" if port == default else f"{scheme}://{host}:{port}/"
+
+
+def _admin_endpoints(name: str, host: str, args: MultiVmLoadBalancedArgs) -> list[dict[str, Any]]:
+    endpoints: list[dict[str, Any]] = []
+    for i in range(1, args.vm_count + 1):
+        port = args.nat_frontend_port(i)
+        if args.os_type == "windows":
+            command = f"mstsc /v:{host}:{port}"
+        else:
+            command = f"ssh -p {port} {args.admin_username}@{host}"
+        endpoints.append({"name": f"{name}-vm-{i}", "host": host, "port": port, "command": command})
+    return endpoints

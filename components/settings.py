@@ -1,0 +1,545 @@
+"""Typed arguments of `MultiVmLoadBalanced` and the rules Azure enforces on them.
+
+Everything here is plain Python: no resource is created and `pulumi.Config` is never
+read. `validate()` collects *every* problem so a user fixes their config in one round,
+and the component calls it before it registers anything.
+
+Problems are reported under the public stack-config key names (`vmCount`, `lbRules[0]`,
+...), because those are what a user edits; `MultiVmLoadBalancedArgs` documents how
+each field maps to its key.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import re
+import struct
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+
+OsType = Literal["linux", "windows"]
+LbProtocol = Literal["Tcp", "Udp"]
+ProbeProtocol = Literal["Http", "Https", "Tcp"]
+
+OS_TYPES: tuple[str, ...] = ("linux", "windows")
+LB_PROTOCOLS: tuple[str, ...] = ("Tcp", "Udp")
+PROBE_PROTOCOLS: tuple[str, ...] = ("Http", "Https", "Tcp")
+OS_DISK_TYPES: tuple[str, ...] = (
+    "Standard_LRS",
+    "StandardSSD_LRS",
+    "Premium_LRS",
+    "StandardSSD_ZRS",
+    "Premium_ZRS",
+)
+
+#: SSH on Linux, RDP on Windows: the backend port of every per-VM inbound NAT rule.
+ADMIN_PORTS: dict[str, int] = {"linux": 22, "windows": 3389}
+
+MIN_VMS = 2  # an availability set needs two VMs for its 99.95% SLA
+MAX_VMS = 200  # Azure caps an availability set at 200 VMs
+AZURE_RESERVED_SUBNET_ADDRESSES = 5
+
+# Admin user names Azure refuses (compared case-insensitively).
+RESERVED_USERNAMES = frozenset(
+    """1 123 a actuser adm admin admin1 admin2 administrator aspnet backup console david
+    guest john owner root server sql support support_388945a0 sys test test1 test2 test3
+    user user1 user2""".split()
+)
+RESERVED_USERNAMES_LINUX = RESERVED_USERNAMES | {"user3", "user4", "user5", "video"}
+
+BANNED_PASSWORDS = frozenset(
+    p.lower()
+    for p in (
+        "abc@123",
+        "P@$$w0rd",
+        "P@ssw0rd",
+        "P@ssword123",
+        "Pa$$word",
+        "pass@word1",
+        "Password!",
+        "Password1",
+        "Password22",
+        "iloveyou!",
+    )
+)
+
+# Azure refuses HTTP(S) health probes on these ports.
+PROBE_BLOCKED_PORTS = frozenset({19, 21, 25, 70, 110, 119, 143, 220, 993})
+
+# Spellings of "anywhere" that must never reach an admin port.
+ANYWHERE = frozenset({"*", "any", "internet", "0.0.0.0/0", "0.0.0.0"})
+
+_DNS_LABEL = re.compile(r"^[a-z][a-z0-9-]{1,61}[a-z0-9]$")
+_RESOURCE_GROUP = re.compile(r"^[-\w.()]{1,90}$")
+_COMPONENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$")
+_VM_SIZE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{2,63}$")
+_USERNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_TAG_NAME_FORBIDDEN = re.compile(r"[<>%&\\?/]")
+
+
+class ConfigError(pulumi.RunError):
+    """A bad configuration: one message naming every problem.
+
+    A `RunError` is reported by the Pulumi CLI as a plain error, without a stack trace.
+    """
+
+    def __init__(self, problems: Sequence[str], context: str = "configuration") -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        noun = "problem" if len(self.problems) == 1 else "problems"
+        super().__init__(f"Invalid {context}: {len(self.problems)} {noun}; nothing was created.\n{lines}")
+
+
+@dataclass(frozen=True)
+class LbRule:
+    """One load-balancing rule (stack config: an item of `lbRules`).
+
+    Example: ``LbRule(frontend_port=443, backend_port=443)``.
+    """
+
+    #: Port on the public frontend, 1-65534. Config `frontendPort`.
+    frontend_port: int
+    #: Port on each VM, 1-65535. Config `backendPort`.
+    backend_port: int
+    #: `Tcp` or `Udp`. Config `protocol`. Defaults to `Tcp`.
+    protocol: str = "Tcp"
+
+    @property
+    def key(self) -> str:
+        """Stable name of the rule (and its NSG rule): adding a rule never renames another."""
+        return f"{self.protocol.lower()}-{self.frontend_port}"
+
+
+@dataclass(frozen=True)
+class HealthProbe:
+    """The load balancer's health probe (stack config `probe`).
+
+    Example: ``HealthProbe(protocol="Tcp", port=22, path=None)``.
+    """
+
+    #: `Http`, `Https` or `Tcp`. Defaults to `Http`.
+    protocol: str = "Http"
+    #: Port probed on each VM, 1-65535. Defaults to 80.
+    port: int = 80
+    #: Request path for Http/Https probes (must start with `/`); must be None for Tcp.
+    #: Defaults to `/`.
+    path: str | None = "/"
+    #: Seconds between probes, at least 5. Config `intervalSeconds`. Defaults to 5.
+    interval_seconds: int = 5
+    #: Consecutive failures before a VM leaves rotation, 1-100. Config `probeThreshold`.
+    #: Defaults to 2.
+    probe_threshold: int = 2
+
+
+def _default_lb_rules() -> list[LbRule]:
+    return [LbRule(frontend_port=80, backend_port=80, protocol="Tcp")]
+
+
+@dataclass
+class MultiVmLoadBalancedArgs:
+    """Arguments of `MultiVmLoadBalanced`. Every field has a working, secure default
+    except the credential: Linux needs `ssh_public_key`.
+
+    The stack-config key of each field is its camelCase name (`vm_count` -> `vmCount`).
+    """
+
+    #: `linux` (Ubuntu 24.04 LTS) or `windows` (Windows Server 2025 Datacenter Azure
+    #: Edition). Defaults to `linux`. Example: `windows`.
+    os_type: str = "linux"
+    #: Number of VMs, 2-200. Defaults to 2. Example: 3.
+    vm_count: int = 2
+    #: VM size; it must support Premium storage if `os_disk_type` is Premium, and
+    #: Trusted Launch if `trusted_launch` is on. Defaults to `Standard_D2s_v5`.
+    vm_size: str = "Standard_D2s_v5"
+    #: Admin user on every VM. Defaults to `azureuser`.
+    admin_username: str = "azureuser"
+    #: OpenSSH public key (`ssh-ed25519 ...` or `ssh-rsa ...` of 2048+ bits); required
+    #: for Linux, where password login is disabled. Defaults to none.
+    ssh_public_key: str | None = None
+    #: Windows admin password. Defaults to none: a 24-character password is generated
+    #: with pulumi-random and exported as a secret. A plain `str` is validated here; an
+    #: `Output` is passed through unchecked.
+    admin_password: pulumi.Input[str] | None = None
+    #: IPv4 addresses or CIDRs allowed to reach the per-VM admin NAT ports. Defaults to
+    #: none: nobody. Example: `["203.0.113.7", "198.51.100.0/24"]`.
+    admin_source_prefixes: list[str] = field(default_factory=list)
+    #: Frontend port of VM 1's admin NAT rule; VM i gets `start + i - 1`. Defaults to 50001.
+    nat_frontend_port_start: int = 50001
+    #: Load-balancing rules. Defaults to TCP 80 -> 80.
+    lb_rules: list[LbRule] = field(default_factory=_default_lb_rules)
+    #: Health probe every rule uses. Defaults to HTTP `/` on port 80 every 5 s.
+    probe: HealthProbe = field(default_factory=HealthProbe)
+    #: VNet address space (IPv4 CIDR). Defaults to `10.0.0.0/16`.
+    vnet_address_space: str = "10.0.0.0/16"
+    #: The VMs' subnet, inside the VNet. Defaults to `10.0.1.0/24`.
+    subnet_prefix: str = "10.0.1.0/24"
+    #: DNS label of the public IP (`<label>.<region>.cloudapp.azure.com`). Defaults to none.
+    dns_label: str | None = None
+    #: Tags put on every resource that takes them. Defaults to none.
+    tags: dict[str, str] = field(default_factory=dict)
+    #: Existing resource group to deploy into. Defaults to none: a group is created.
+    resource_group_name: str | None = None
+    #: OS disk storage type. Defaults to `StandardSSD_LRS` (works with every size).
+    os_disk_type: str = "StandardSSD_LRS"
+    #: Trusted Launch (Secure Boot + vTPM). Needs a Gen2 image (both default images are)
+    #: and a size that supports it. Defaults to true.
+    trusted_launch: bool = True
+    #: Fault domains of the availability set, 1-3 (some regions allow only 2). Defaults to 2.
+    fault_domain_count: int = 2
+    #: Update domains of the availability set, 1-20. Defaults to 5.
+    update_domain_count: int = 5
+
+    @property
+    def admin_port(self) -> int:
+        return ADMIN_PORTS.get(self.os_type, 22)
+
+    def nat_frontend_port(self, index: int) -> int:
+        """Frontend port of VM `index`'s (1-based) admin NAT rule."""
+        return self.nat_frontend_port_start + index - 1
+
+
+# --------------------------------------------------------------------------- rules
+# Each rule returns a list of problem strings ("<key>: <value> <what is allowed>").
+
+
+def ssh_key_problem(key: str) -> str | None:
+    """Why Azure would refuse this OpenSSH public key, or None if it is acceptable."""
+    parts = key.strip().split()
+    if len(parts) < 2:
+        return "is not an OpenSSH public key ('<type> <base64> [comment]')"
+    kind, b64 = parts[0], parts[1]
+    if kind not in ("ssh-rsa", "ssh-ed25519"):
+        return f"has type {kind!r}; Azure accepts ssh-rsa (2048+ bits) or ssh-ed25519"
+    try:
+        blob = base64.b64decode(b64, validate=True)
+        fields = _ssh_fields(blob)
+    except (binascii.Error, ValueError, struct.error):
+        return "has a body that is not valid base64 OpenSSH key data"
+    if not fields or fields[0] != kind.encode():
+        return "has a body that does not match its key type"
+    if kind == "ssh-rsa":
+        if len(fields) != 3:
+            return "is not a well-formed ssh-rsa key"
+        bits = int.from_bytes(fields[2], "big").bit_length()
+        if bits < 2048:
+            return f"is an ssh-rsa key of {bits} bits; Azure needs at least 2048"
+    elif len(fields) != 2 or len(fields[1]) != 32:
+        return "is not a well-formed ssh-ed25519 key"
+    return None
+
+
+def _ssh_fields(blob: bytes) -> list[bytes]:
+    out: list[bytes] = []
+    pos = 0
+    while pos < len(blob):
+        (length,) = struct.unpack(">I", blob[pos : pos + 4])
+        pos += 4
+        if pos + length > len(blob):
+            raise ValueError("truncated")
+        out.append(blob[pos : pos + length])
+        pos += length
+    return out
+
+
+def password_problem(password: str, os_type: str) -> str | None:
+    """Why Azure would refuse this admin password (never quoting it), or None."""
+    max_len = 123 if os_type == "windows" else 72
+    if not 12 <= len(password) <= max_len:
+        return f"must be 12-{max_len} characters long (it has {len(password)})"
+    classes = sum(
+        (
+            any(c.islower() for c in password),
+            any(c.isupper() for c in password),
+            any(c.isdigit() for c in password),
+            any(not c.isalnum() for c in password),
+        )
+    )
+    if classes < 3:
+        return "must contain at least 3 of: lowercase, uppercase, digit, special character"
+    if password.lower() in BANNED_PASSWORDS:
+        return "is on Azure's list of banned passwords"
+    return None
+
+
+def _port_ok(value: object, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _check_username(a: MultiVmLoadBalancedArgs) -> list[str]:
+    name = a.admin_username
+    windows = a.os_type == "windows"
+    max_len = 20 if windows else 32
+    reserved = RESERVED_USERNAMES if windows else RESERVED_USERNAMES_LINUX
+    if not isinstance(name, str) or not 1 <= len(name) <= max_len:
+        return [f"adminUsername: {name!r} must be 1-{max_len} characters on {a.os_type}"]
+    if name.lower() in reserved:
+        return [f"adminUsername: {name!r} is reserved by Azure; choose another name"]
+    if not _USERNAME.match(name) or name.endswith("."):
+        return [
+            f"adminUsername: {name!r} may contain only letters, digits, '_', '.' and '-', "
+            "must start with a letter or '_' and must not end with '.'"
+        ]
+    return []
+
+
+def _check_credentials(a: MultiVmLoadBalancedArgs) -> list[str]:
+    problems: list[str] = []
+    if a.os_type == "linux":
+        if not a.ssh_public_key:
+            problems.append(
+                "sshPublicKey: not set; Linux VMs allow SSH keys only: "
+                'pulumi config set sshPublicKey "$(cat ~/.ssh/id_ed25519.pub)"'
+            )
+        else:
+            why = ssh_key_problem(a.ssh_public_key)
+            if why:
+                problems.append(f"sshPublicKey: {a.ssh_public_key[:24]!r}... {why}")
+        if a.admin_password is not None:
+            problems.append(
+                "adminPassword: is set, but Linux VMs here disable password login; "
+                "remove it (pulumi config rm adminPassword)"
+            )
+    elif a.os_type == "windows":
+        if a.ssh_public_key:
+            problems.append(
+                "sshPublicKey: is set, but Windows VMs use adminPassword; remove it (pulumi config rm sshPublicKey)"
+            )
+        if isinstance(a.admin_password, str):
+            why = password_problem(a.admin_password, "windows")
+            if why:
+                problems.append(f"adminPassword: (secret, not shown) {why}")
+    return problems
+
+
+def _check_prefixes(a: MultiVmLoadBalancedArgs) -> list[str]:
+    problems: list[str] = []
+    seen: set[ipaddress.IPv4Network] = set()
+    for i, prefix in enumerate(a.admin_source_prefixes):
+        where = f"adminSourcePrefixes[{i}]"
+        if not isinstance(prefix, str):
+            problems.append(f"{where}: {prefix!r} must be a string")
+            continue
+        if prefix.strip().lower() in ANYWHERE:
+            problems.append(
+                f"{where}: {prefix!r} would open the admin port to the whole Internet; "
+                "list your own public IPv4 addresses or CIDRs"
+            )
+            continue
+        try:
+            net = ipaddress.ip_network(prefix, strict=True)
+        except ValueError as err:
+            problems.append(
+                f"{where}: {prefix!r} is not an IPv4 address or CIDR ({err}); example: 203.0.113.7 or 198.51.100.0/24"
+            )
+            continue
+        if not isinstance(net, ipaddress.IPv4Network):
+            problems.append(f"{where}: {prefix!r} is IPv6; this stack's frontend is IPv4 only")
+        elif net.prefixlen == 0:
+            problems.append(f"{where}: {prefix!r} is the whole Internet; not allowed for admin ports")
+        elif net in seen:
+            problems.append(f"{where}: {prefix!r} is listed twice")
+        else:
+            seen.add(net)
+    return problems
+
+
+def _check_lb_rules(a: MultiVmLoadBalancedArgs) -> list[str]:
+    problems: list[str] = []
+    if not a.lb_rules:
+        return ["lbRules: [] must hold at least one rule, e.g. [{frontendPort: 80, backendPort: 80}]"]
+    if len(a.lb_rules) > 100:
+        problems.append(f"lbRules: {len(a.lb_rules)} rules; at most 100 are supported")
+    fronts: dict[tuple[str, int], int] = {}
+    backs: dict[tuple[str, int], int] = {}
+    for i, rule in enumerate(a.lb_rules):
+        where = f"lbRules[{i}]"
+        if rule.protocol not in LB_PROTOCOLS:
+            problems.append(f"{where}.protocol: {rule.protocol!r} must be one of {', '.join(LB_PROTOCOLS)}")
+        if not _port_ok(rule.frontend_port, 1, 65534):
+            problems.append(f"{where}.frontendPort: {rule.frontend_port!r} must be an integer 1-65534")
+        if not _port_ok(rule.backend_port, 1, 65535):
+            problems.append(f"{where}.backendPort: {rule.backend_port!r} must be an integer 1-65535")
+        front = (rule.protocol, rule.frontend_port)
+        if front in fronts:
+            problems.append(
+                f"{where}: {rule.protocol} frontend port {rule.frontend_port} is already used by "
+                f"lbRules[{fronts[front]}]"
+            )
+        fronts.setdefault(front, i)
+        back = (rule.protocol, rule.backend_port)
+        if back in backs:
+            problems.append(
+                f"{where}: {rule.protocol} backend port {rule.backend_port} is already used by "
+                f"lbRules[{backs[back]}] (Azure rejects two rules on one pool with the same "
+                "protocol and backend port)"
+            )
+        backs.setdefault(back, i)
+        if rule.protocol == "Tcp" and rule.backend_port == a.admin_port:
+            problems.append(
+                f"{where}.backendPort: {rule.backend_port} is the admin port; it would be open "
+                "to the Internet. Admin access goes through the per-VM NAT rules"
+            )
+    return problems
+
+
+def _check_nat_range(a: MultiVmLoadBalancedArgs) -> list[str]:
+    start = a.nat_frontend_port_start
+    if not _port_ok(start, 1, 65534):
+        return [f"natFrontendPortStart: {start!r} must be an integer 1-65534"]
+    if not _port_ok(a.vm_count, MIN_VMS, MAX_VMS):
+        return []  # the range is unknown; vmCount's own problem is reported
+    end = a.nat_frontend_port(a.vm_count)
+    if end > 65534:
+        return [
+            f"natFrontendPortStart: {start} + vmCount {a.vm_count} - 1 = {end} is past 65534; "
+            f"use a start of at most {65535 - a.vm_count}"
+        ]
+    clashes = sorted(
+        r.frontend_port
+        for r in a.lb_rules
+        if r.protocol == "Tcp" and isinstance(r.frontend_port, int) and start <= r.frontend_port <= end
+    )
+    if clashes:
+        return [
+            f"natFrontendPortStart: the NAT range {start}-{end} overlaps the TCP frontend "
+            f"port(s) {', '.join(map(str, clashes))} of lbRules; move one of them"
+        ]
+    return []
+
+
+def _check_probe(a: MultiVmLoadBalancedArgs) -> list[str]:
+    p = a.probe
+    problems: list[str] = []
+    if p.protocol not in PROBE_PROTOCOLS:
+        problems.append(f"probe.protocol: {p.protocol!r} must be one of {', '.join(PROBE_PROTOCOLS)}")
+    if not _port_ok(p.port, 1, 65535):
+        problems.append(f"probe.port: {p.port!r} must be an integer 1-65535")
+    elif p.protocol in ("Http", "Https") and p.port in PROBE_BLOCKED_PORTS:
+        problems.append(
+            f"probe.port: {p.port} is refused by Azure for {p.protocol} probes "
+            f"(blocked: {', '.join(map(str, sorted(PROBE_BLOCKED_PORTS)))})"
+        )
+    if p.protocol in ("Http", "Https"):
+        if not isinstance(p.path, str) or not p.path.startswith("/"):
+            problems.append(f"probe.path: {p.path!r} is required for {p.protocol} probes and must start with '/'")
+    elif p.protocol == "Tcp" and p.path is not None:
+        problems.append(f"probe.path: {p.path!r} is not allowed for Tcp probes; remove it")
+    if not _port_ok(p.interval_seconds, 5, 3600):
+        problems.append(f"probe.intervalSeconds: {p.interval_seconds!r} must be an integer 5-3600")
+    if not _port_ok(p.probe_threshold, 1, 100):
+        problems.append(f"probe.probeThreshold: {p.probe_threshold!r} must be an integer 1-100")
+    if p.protocol == "Tcp" or not _port_ok(p.port, 1, 65535):
+        return problems
+    served = {r.backend_port for r in a.lb_rules if r.protocol == "Tcp"}
+    if p.port not in served:
+        # Not an Azure error, but nothing would open that port in the NSG.
+        problems.append(
+            f"probe.port: {p.port} is not the backend port of any Tcp rule in lbRules "
+            f"({', '.join(map(str, sorted(served))) or 'none'}); probe a port the VMs serve"
+        )
+    return problems
+
+
+def _check_network(a: MultiVmLoadBalancedArgs) -> list[str]:
+    problems: list[str] = []
+    vnet = subnet = None
+    try:
+        vnet = ipaddress.IPv4Network(a.vnet_address_space, strict=True)
+        if vnet.prefixlen < 8 or vnet.prefixlen > 29:
+            problems.append(f"vnetAddressSpace: {a.vnet_address_space!r} must be a /8 to /29")
+            vnet = None
+    except (ValueError, TypeError) as err:
+        problems.append(f"vnetAddressSpace: {a.vnet_address_space!r} is not an IPv4 CIDR ({err}); example: 10.0.0.0/16")
+    try:
+        subnet = ipaddress.IPv4Network(a.subnet_prefix, strict=True)
+    except (ValueError, TypeError) as err:
+        problems.append(f"subnetPrefix: {a.subnet_prefix!r} is not an IPv4 CIDR ({err}); example: 10.0.1.0/24")
+    if subnet is None:
+        return problems
+    if not 2 <= subnet.prefixlen <= 29:
+        problems.append(f"subnetPrefix: {a.subnet_prefix!r} must be a /2 to /29 (Azure's subnet sizes)")
+        return problems
+    if vnet is not None and not subnet.subnet_of(vnet):
+        problems.append(f"subnetPrefix: {a.subnet_prefix!r} is not inside vnetAddressSpace {a.vnet_address_space!r}")
+    usable = subnet.num_addresses - AZURE_RESERVED_SUBNET_ADDRESSES
+    if isinstance(a.vm_count, int) and usable < a.vm_count:
+        problems.append(
+            f"subnetPrefix: {a.subnet_prefix!r} holds {usable} VMs (Azure reserves "
+            f"{AZURE_RESERVED_SUBNET_ADDRESSES} addresses) but vmCount is {a.vm_count}; use a larger subnet"
+        )
+    return problems
+
+
+def _check_tags(a: MultiVmLoadBalancedArgs) -> list[str]:
+    if not isinstance(a.tags, Mapping):
+        return [f"tags: {a.tags!r} must be a map of string to string"]
+    problems: list[str] = []
+    if len(a.tags) > 50:
+        problems.append(f"tags: {len(a.tags)} tags; Azure allows at most 50 per resource")
+    for k, v in a.tags.items():
+        if not isinstance(k, str) or not 1 <= len(k) <= 512 or _TAG_NAME_FORBIDDEN.search(k):
+            problems.append(f"tags: name {k!r} must be 1-512 characters without < > % & \\ ? /")
+        if not isinstance(v, str) or len(v) > 256:
+            problems.append(f"tags.{k}: {v!r} must be a string of at most 256 characters")
+    return problems
+
+
+def validate(args: MultiVmLoadBalancedArgs, name: str = "web") -> list[str]:
+    """Every problem with `args` (and the component `name`), as user-facing strings."""
+    a = args
+    problems: list[str] = []
+    if not isinstance(name, str) or not _COMPONENT_NAME.match(name):
+        problems.append(
+            f"component name: {name!r} must be 1-40 letters, digits or '-', starting with a "
+            "letter or digit (it prefixes every Azure name)"
+        )
+    if a.os_type not in OS_TYPES:
+        problems.append(f"osType: {a.os_type!r} must be one of {', '.join(OS_TYPES)}")
+    if not _port_ok(a.vm_count, MIN_VMS, MAX_VMS):
+        problems.append(
+            f"vmCount: {a.vm_count!r} must be an integer {MIN_VMS}-{MAX_VMS} (two for the "
+            f"availability-set SLA; Azure caps a set at {MAX_VMS})"
+        )
+    if not isinstance(a.vm_size, str) or not _VM_SIZE.match(a.vm_size):
+        problems.append(f"vmSize: {a.vm_size!r} must be an Azure VM size name, e.g. Standard_D2s_v5")
+    if a.os_disk_type not in OS_DISK_TYPES:
+        problems.append(f"osDiskType: {a.os_disk_type!r} must be one of {', '.join(OS_DISK_TYPES)}")
+    if not isinstance(a.trusted_launch, bool):
+        problems.append(f"trustedLaunch: {a.trusted_launch!r} must be true or false")
+    if not _port_ok(a.fault_domain_count, 1, 3):
+        problems.append(f"faultDomainCount: {a.fault_domain_count!r} must be an integer 1-3")
+    if not _port_ok(a.update_domain_count, 1, 20):
+        problems.append(f"updateDomainCount: {a.update_domain_count!r} must be an integer 1-20")
+    if a.os_type in OS_TYPES:
+        problems += _check_username(a)
+        problems += _check_credentials(a)
+    problems += _check_prefixes(a)
+    problems += _check_lb_rules(a)
+    problems += _check_nat_range(a)
+    problems += _check_probe(a)
+    problems += _check_network(a)
+    if a.dns_label is not None and (not isinstance(a.dns_label, str) or not _DNS_LABEL.match(a.dns_label)):
+        problems.append(
+            f"dnsLabel: {a.dns_label!r} must be 3-63 lowercase letters, digits or '-', "
+            "starting with a letter and ending with a letter or digit"
+        )
+    problems += _check_tags(a)
+    rg = a.resource_group_name
+    if rg is not None and (not isinstance(rg, str) or not _RESOURCE_GROUP.match(rg) or rg.endswith(".")):
+        problems.append(
+            f"resourceGroupName: {rg!r} must be 1-90 letters, digits, '_', '-', '.', '(' or ')' "
+            "and must not end with '.'"
+        )
+    return problems
+
+
+def check(args: MultiVmLoadBalancedArgs, name: str = "web") -> None:
+    """Raise one `ConfigError` listing every problem; return quietly if there is none."""
+    problems = validate(args, name)
+    if problems:
+        raise ConfigError(problems)
