@@ -214,7 +214,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return str(ipaddress.ip_network(prefix)[n])
 
     # -- invokes
-    def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
+    def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
         if args.token == "azure-native:resources:getResourceGroup":
             name = args.args["resourceGroupName"]
             return {
@@ -222,24 +222,23 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "name": name,
                 "location": self.location,
                 "type": "Microsoft.Resources/resourceGroups",
-            }, None
+            }, []
         if args.token == "azure-native:authorization:getClientConfig":
             return {
                 "clientId": "22222222-2222-2222-2222-222222222222",
                 "objectId": "33333333-3333-3333-3333-333333333333",
                 "subscriptionId": SUBSCRIPTION_ID,
                 "tenantId": TENANT_ID,
-            }, None
+            }, []
         raise NotImplementedError(f"the mock engine has no answer for invoke {args.token}")
 
 
 class RecordingMonitor(MockMonitor):
     """The SDK's mock monitor, plus a record of what each registration asked for."""
 
-    mocks: RecordingMocks
-
     def __init__(self, mocks: RecordingMocks) -> None:
         super().__init__(mocks)
+        self.recording = mocks
         self.order: list[str] = []
         self.stack_outputs: dict[str, Any] = {}
 
@@ -261,7 +260,7 @@ class RecordingMonitor(MockMonitor):
         record.inputs = reveal_secrets(rpc.deserialize_properties(request.object))
         record.id = response.id
         record.outputs = reveal_secrets(self.resources[urn].state)
-        self.mocks.resources[urn] = record
+        self.recording.resources[urn] = record
         self.order.append(urn)
         return response
 

@@ -1,0 +1,94 @@
+"""Helpers shared by the tests: run a stack of the real program on the mock engine."""
+
+from __future__ import annotations
+
+import base64
+import struct
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from offline import engine, stackfile
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = "lb-vms"
+
+# Pulumi types, short.
+COMPONENT = "lbvms:index:MultiVmLoadBalanced"
+RG = "azure-native:resources:ResourceGroup"
+VNET = "azure-native:network:VirtualNetwork"
+NSG = "azure-native:network:NetworkSecurityGroup"
+PIP = "azure-native:network:PublicIPAddress"
+LB = "azure-native:network:LoadBalancer"
+NIC = "azure-native:network:NetworkInterface"
+AVSET = "azure-native:compute:AvailabilitySet"
+VM = "azure-native:compute:VirtualMachine"
+PASSWORD = "random:index/randomPassword:RandomPassword"
+
+
+def _ssh_string(data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + data
+
+
+def ssh_rsa_key(bits: int) -> str:
+    """A syntactically valid ssh-rsa public key whose modulus has `bits` bits."""
+    modulus = (1 << (bits - 1)) | 1
+    body = (
+        _ssh_string(b"ssh-rsa")
+        + _ssh_string(b"\x01\x00\x01")
+        + _ssh_string(b"\x00" + modulus.to_bytes(bits // 8, "big"))
+    )
+    return "ssh-rsa " + base64.b64encode(body).decode() + " test@example"
+
+
+def ssh_ed25519_key() -> str:
+    body = _ssh_string(b"ssh-ed25519") + _ssh_string(bytes(range(32)))
+    return "ssh-ed25519 " + base64.b64encode(body).decode() + " test@example"
+
+
+SSH_KEY = ssh_ed25519_key()
+
+
+def dev_values(**overrides: Any) -> dict[str, Any]:
+    """The dev stack's project values (no namespace), with a test SSH key and overrides.
+    An override of None removes the key."""
+    cfg = stackfile.load(ROOT, "dev", overrides={"sshPublicKey": SSH_KEY})
+    prefix = f"{PROJECT}:"
+    values: dict[str, Any] = {k[len(prefix) :]: v for k, v in cfg.values.items() if k.startswith(prefix)}
+    for k, v in overrides.items():
+        if v is None:
+            values.pop(k, None)
+        else:
+            values[k] = stackfile.to_cli_string(v)
+    return values
+
+
+def run_stack(
+    stack: str = "dev",
+    overrides: dict[str, Any] | None = None,
+    secrets: dict[str, str] | None = None,
+    remove: tuple[str, ...] = (),
+) -> engine.ProgramRun:
+    """Run `__main__.py` for `Pulumi.<stack>.yaml` (plus overrides) on the mock engine."""
+    base = {"sshPublicKey": SSH_KEY} if stack == "dev" else {}
+    cfg = stackfile.load(ROOT, stack, overrides={**base, **(overrides or {})}, secret_overrides=secrets)
+    for key in remove:
+        cfg.values.pop(f"{PROJECT}:{key}", None)
+    return engine.run_program(ROOT, project=cfg.project, stack=stack, config=cfg.values, secret_keys=cfg.secret_keys)
+
+
+def ok(run: engine.ProgramRun) -> engine.ProgramRun:
+    if run.error is not None:
+        raise run.error
+    return run
+
+
+@pytest.fixture(scope="module")
+def dev() -> engine.ProgramRun:
+    return ok(run_stack("dev"))
+
+
+@pytest.fixture(scope="module")
+def prod() -> engine.ProgramRun:
+    return ok(run_stack("prod"))
