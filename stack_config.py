@@ -206,7 +206,10 @@ def args_from_config(
             shown = "(secret, not shown)" if spec.secret else repr(raw)
             problems.append(f"{key}: {shown} {bad}")
     args = MultiVmLoadBalancedArgs(**fields)
-    problems += validate(args, name)
+    # A key whose value could not even be read keeps its default above; rules about it
+    # would only repeat that problem.
+    unreadable = {p.split(":")[0].split(".")[0].split("[")[0] for p in problems}
+    problems += [p for p in validate(args, name) if p.split(":")[0].split(".")[0].split("[")[0] not in unreadable]
     if problems:
         raise ConfigError(problems, context="stack configuration")
     return args

@@ -397,7 +397,7 @@ def _check_nat_range(a: MultiVmLoadBalancedArgs) -> list[str]:
     return []
 
 
-def _check_probe(a: MultiVmLoadBalancedArgs) -> list[str]:
+def _check_probe(a: MultiVmLoadBalancedArgs, rules_ok: bool) -> list[str]:
     p = a.probe
     problems: list[str] = []
     if p.protocol not in PROBE_PROTOCOLS:
@@ -418,8 +418,8 @@ def _check_probe(a: MultiVmLoadBalancedArgs) -> list[str]:
         problems.append(f"probe.intervalSeconds: {p.interval_seconds!r} must be an integer 5-3600")
     if not _port_ok(p.probe_threshold, 1, 100):
         problems.append(f"probe.probeThreshold: {p.probe_threshold!r} must be an integer 1-100")
-    if p.protocol == "Tcp" or not _port_ok(p.port, 1, 65535):
-        return problems
+    if p.protocol == "Tcp" or problems or not rules_ok:
+        return problems  # the check below would only repeat a problem already reported
     served = {r.backend_port for r in a.lb_rules if r.protocol == "Tcp"}
     if p.port not in served:
         # Not an Azure error, but nothing would open that port in the NSG.
@@ -504,9 +504,10 @@ def validate(args: MultiVmLoadBalancedArgs, name: str = "web") -> list[str]:
         problems += _check_username(a)
         problems += _check_credentials(a)
     problems += _check_prefixes(a)
-    problems += _check_lb_rules(a)
+    rule_problems = _check_lb_rules(a)
+    problems += rule_problems
     problems += _check_nat_range(a)
-    problems += _check_probe(a)
+    problems += _check_probe(a, rules_ok=not rule_problems)
     problems += _check_network(a)
     if a.dns_label is not None and (not isinstance(a.dns_label, str) or not _DNS_LABEL.match(a.dns_label)):
         problems.append(
