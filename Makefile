@@ -5,7 +5,10 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint typecheck unit test clean
+STACK  ?= dev
+ARGS   ?=
+
+.PHONY: help install plan bench lint typecheck unit test clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -17,6 +20,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP) ## Create .venv and install runtime and dev requirements
+
+plan: $(STAMP) ## Offline plan of a stack + picture: make plan [STACK=prod] [ARGS="--set vmCount=3 --json plan.json"]
+	@$(PY) -m offline.plan --stack $(STACK) --svg docs/architecture-$(STACK).svg $(ARGS)
+
+bench: $(STAMP) ## Time and memory of the offline plan beside the SDK import floor
+	$(PY) -m offline.bench
 
 lint: $(STAMP) ## ruff (lint + format check) and pyright against the SDKs' types
 	$(PY) -m ruff check .

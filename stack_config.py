@@ -26,6 +26,13 @@ from components.settings import (
 
 COMPONENT_NAME = "web"
 
+#: Stands in for the user's SSH key in the offline plan only (a well-formed ed25519 key
+#: whose private half nobody has). The program refuses it unless it runs on the mock
+#: engine, so `pulumi up` can never deploy with it.
+PLACEHOLDER_SSH_KEY = (
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA PLACEHOLDER-offline-plan-only"
+)
+
 
 class _Bad(ValueError):
     """A value of the wrong shape; its message says what is allowed."""
@@ -177,11 +184,20 @@ def args_from_config(
     values: Mapping[str, Any],
     secret_keys: set[str] | None = None,
     name: str = COMPONENT_NAME,
+    allow_placeholder_key: bool = False,
 ) -> MultiVmLoadBalancedArgs:
     """Build the component's args from the project's config values (keys without the
-    `<project>:` prefix). Raises one `ConfigError` naming every problem."""
+    `<project>:` prefix). Raises one `ConfigError` naming every problem.
+
+    `allow_placeholder_key` is for the offline plan only; a real deployment refuses
+    `PLACEHOLDER_SSH_KEY`."""
     secret_keys = secret_keys or set()
     problems: list[str] = []
+    if not allow_placeholder_key and values.get("sshPublicKey") == PLACEHOLDER_SSH_KEY:
+        problems.append(
+            "sshPublicKey: is the offline plan's placeholder, not your key; "
+            'pulumi config set sshPublicKey "$(cat ~/.ssh/id_ed25519.pub)"'
+        )
     fields: dict[str, Any] = {}
     for key, raw in values.items():
         spec = KEYS.get(key)

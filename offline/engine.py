@@ -12,6 +12,7 @@ import asyncio
 import contextvars
 import hashlib
 import ipaddress
+import re
 import runpy
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -109,11 +110,39 @@ class ProgramRun:
     def by_urn(self, urn: str) -> Registered:
         return next(r for r in self.resources if r.urn == urn)
 
+    def ordered(self) -> list[Registered]:
+        """Resources in a stable reading order (registration order varies with timing):
+        by kind, then by name with numbers compared as numbers (vm-2 before vm-10)."""
+        return sorted(self.resources, key=lambda r: (KIND_ORDER.get(r.type.rsplit(":", 1)[-1], 99), natural(r.name)))
+
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
         for r in self.resources:
             out[r.type] = out.get(r.type, 0) + 1
         return out
+
+
+KIND_ORDER = {
+    kind: n
+    for n, kind in enumerate(
+        [
+            "MultiVmLoadBalanced",
+            "ResourceGroup",
+            "NetworkSecurityGroup",
+            "VirtualNetwork",
+            "PublicIPAddress",
+            "LoadBalancer",
+            "AvailabilitySet",
+            "RandomPassword",
+            "NetworkInterface",
+            "VirtualMachine",
+        ]
+    )
+}
+
+
+def natural(name: str) -> list[Any]:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
 # Azure resource type and the input that carries an explicit Azure name, per Pulumi type.

@@ -1,0 +1,216 @@
+"""The architecture picture, drawn from the resources the program actually registered.
+
+Internet -> public IP -> load balancer (rules, probe, NAT port per VM) -> VNet / subnet
+with its NSG -> availability set -> VMs. Plain SVG built in pure Python: nothing to
+install beyond the project's requirements, and the same input always gives the same file.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from offline.engine import ProgramRun, Registered, plain
+
+MAX_VMS_DRAWN = 12
+LINE = 16  # px per text line
+FONT = "font-family='Segoe UI, Helvetica, Arial, sans-serif'"
+
+COLORS = {
+    "internet": ("#f3f4f6", "#6b7280"),
+    "pip": ("#e0f2fe", "#0369a1"),
+    "lb": ("#dbeafe", "#1d4ed8"),
+    "vnet": ("#f0fdf4", "#15803d"),
+    "subnet": ("#dcfce7", "#15803d"),
+    "avset": ("#fef9c3", "#a16207"),
+    "vm": ("#ffffff", "#374151"),
+}
+
+
+def _short(resource_id: str) -> str:
+    return resource_id.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _num(value: Any) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+class _Svg:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def box(self, x: int, y: int, w: int, h: int, kind: str, dashed: bool = False) -> None:
+        fill, stroke = COLORS[kind]
+        dash = " stroke-dasharray='6 4'" if dashed else ""
+        self.parts.append(
+            f"<rect x='{x}' y='{y}' width='{w}' height='{h}' rx='8' fill='{fill}' "
+            f"stroke='{stroke}' stroke-width='1.5'{dash}/>"
+        )
+
+    def text(self, x: int, y: int, s: str, size: int = 12, bold: bool = False, color: str = "#111827") -> None:
+        weight = " font-weight='bold'" if bold else ""
+        self.parts.append(f"<text x='{x}' y='{y}' font-size='{size}' {FONT}{weight} fill='{color}'>{escape(s)}</text>")
+
+    def lines(self, x: int, y: int, rows: list[str], size: int = 11) -> None:
+        for n, row in enumerate(rows):
+            self.text(x, y + n * LINE, row, size=size, color="#374151")
+
+    def arrow(self, x1: int, y1: int, x2: int, y2: int, label: str = "") -> None:
+        self.parts.append(
+            f"<line x1='{x1}' y1='{y1}' x2='{x2}' y2='{y2}' stroke='#4b5563' "
+            "stroke-width='1.5' marker-end='url(#arrow)'/>"
+        )
+        if label:
+            self.text((x1 + x2) // 2 - 14, min(y1, y2) - 6, label, size=10, color="#4b5563")
+
+
+def _one(run: ProgramRun, suffix: str) -> Registered | None:
+    found = [r for r in run.resources if r.type.endswith(suffix)]
+    return found[0] if found else None
+
+
+def _all(run: ProgramRun, suffix: str) -> list[Registered]:
+    return [r for r in run.ordered() if r.type.endswith(suffix)]
+
+
+def render(run: ProgramRun, title: str = "") -> str:
+    pip = _one(run, ":PublicIPAddress")
+    lb = _one(run, ":LoadBalancer")
+    vnet = _one(run, ":VirtualNetwork")
+    nsg = _one(run, ":NetworkSecurityGroup")
+    avset = _one(run, ":AvailabilitySet")
+    vms = _all(run, ":VirtualMachine")
+    nics = {r.outputs.get("id"): r for r in _all(run, ":NetworkInterface")}
+
+    lb_in = plain(lb.inputs) if lb else {}
+    nat_rules = {r["name"]: r for r in lb_in.get("inboundNatRules", [])}
+    nat_by_vm: dict[str, str] = {}
+    vm_rows: list[tuple[str, list[str]]] = []
+    for vm in vms:
+        i = plain(vm.inputs)
+        nic_ids = [n["id"] for n in i.get("networkProfile", {}).get("networkInterfaces", [])]
+        nic = nics.get(nic_ids[0]) if nic_ids else None
+        ip, nat = "", ""
+        if nic is not None:
+            ip = (plain(nic.outputs).get("ipConfigurations") or [{}])[0].get("privateIPAddress", "")
+            cfg = (plain(nic.inputs).get("ipConfigurations") or [{}])[0]
+            names = [_short(n["id"]) for n in cfg.get("loadBalancerInboundNatRules", [])]
+            if names and names[0] in nat_rules:
+                rule = nat_rules[names[0]]
+                nat = f"{_num(rule['frontendPort'])} -> {_num(rule['backendPort'])}"
+        nat_by_vm[vm.name] = nat
+        image = i.get("storageProfile", {}).get("imageReference", {})
+        size = i.get("hardwareProfile", {}).get("vmSize", "")
+        vm_rows.append(
+            (vm.name, [f"{image.get('offer', '')}/{image.get('sku', '')}  {size}", f"private {ip}  NAT {nat}"])
+        )
+
+    # Left column texts
+    pip_out = plain(pip.outputs) if pip else {}
+    pip_rows = [
+        f"{(pip_out.get('sku') or {}).get('name', '')} {pip_out.get('publicIPAllocationMethod', '')}",
+        f"ip {pip_out.get('ipAddress', '')}",
+    ]
+    fqdn = (pip_out.get("dnsSettings") or {}).get("fqdn")
+    if fqdn:
+        pip_rows.append(fqdn)
+
+    lb_rows = []
+    for p in lb_in.get("probes", []):
+        path = f" {p['requestPath']}" if p.get("requestPath") else ""
+        lb_rows.append(f"probe {p['name']}: {p['protocol']} {_num(p['port'])}{path}")
+    for r in lb_in.get("loadBalancingRules", []):
+        lb_rows.append(f"rule {r['name']}: {r['protocol']} {_num(r['frontendPort'])} -> {_num(r['backendPort'])}")
+    for r in lb_in.get("outboundRules", []):
+        lb_rows.append(f"outbound {r['name']}: {r['protocol']}")
+    lb_rows.append(f"pool: {', '.join(p['name'] for p in lb_in.get('backendAddressPools', []))}")
+    lb_rows.append(f"NAT rules: {len(nat_rules)} (one per VM)")
+
+    nsg_rows = []
+    for rule in plain(nsg.inputs).get("securityRules", []) if nsg else []:
+        sources = rule.get("sourceAddressPrefixes") or [rule.get("sourceAddressPrefix")]
+        nsg_rows.append(
+            f"{_num(rule['priority'])} {rule['access']} {','.join(sources)} -> {rule['destinationPortRange']}"
+        )
+
+    subnet = (plain(vnet.inputs).get("subnets") or [{}])[0] if vnet else {}
+    vnet_prefix = ", ".join(plain(vnet.inputs).get("addressSpace", {}).get("addressPrefixes", [])) if vnet else ""
+    av_in = plain(avset.inputs) if avset else {}
+
+    drawn = vm_rows[:MAX_VMS_DRAWN]
+    hidden = len(vm_rows) - len(drawn)
+
+    # Geometry
+    vm_h, vm_gap = 56, 10
+    vx, vw = 760, 400
+    sub_y = 110
+    nsg_h = 30 + LINE * len(nsg_rows)
+    av_y = sub_y + nsg_h + 20
+    vms_y = av_y + 44
+    av_h = 54 + len(drawn) * (vm_h + vm_gap) + (LINE + 6 if hidden else 0)
+    sub_h = (av_y - sub_y) + av_h + 16
+    vnet_h = sub_h + 70
+    lb_h = 40 + LINE * len(lb_rows)
+    height = max(vnet_h + 90, 360)
+    width = vx + vw + 40
+    mid = 70 + max(lb_h, 100) // 2 + 20
+
+    svg = _Svg()
+    svg.text(20, 32, f"Load-balanced VMs: {title}" if title else "Load-balanced VMs", size=18, bold=True)
+    svg.text(20, 52, "Drawn from the resources the program registered (offline plan).", size=11, color="#6b7280")
+
+    # Internet
+    svg.box(20, mid - 30, 120, 60, "internet")
+    svg.text(48, mid + 5, "Internet", size=14, bold=True)
+    # Public IP
+    pip_h = 36 + LINE * len(pip_rows)
+    svg.box(180, mid - pip_h // 2, 210, pip_h, "pip")
+    svg.text(192, mid - pip_h // 2 + 22, f"Public IP {pip.name if pip else ''}", bold=True)
+    svg.lines(192, mid - pip_h // 2 + 42, pip_rows)
+    svg.arrow(140, mid, 180, mid)
+    # Load balancer
+    lb_y = mid - lb_h // 2
+    svg.box(430, lb_y, 280, lb_h, "lb")
+    sku = (lb_in.get("sku") or {}).get("name", "")
+    svg.text(442, lb_y + 22, f"Load balancer {lb_in.get('loadBalancerName', '')} ({sku})", bold=True)
+    svg.lines(442, lb_y + 42, lb_rows)
+    svg.arrow(390, mid, 430, mid)
+
+    # VNet / subnet / NSG / availability set / VMs
+    svg.box(vx, 70, vw, vnet_h, "vnet", dashed=True)
+    svg.text(vx + 12, 92, f"VNet {vnet.name if vnet else ''}  {vnet_prefix}", bold=True)
+    svg.box(vx + 14, sub_y, vw - 28, sub_h, "subnet")
+    outbound = "no default outbound" if subnet.get("defaultOutboundAccess") is False else "default outbound"
+    svg.text(
+        vx + 26,
+        sub_y + 20,
+        f"Subnet {subnet.get('name', '')} {subnet.get('addressPrefix', '')} ({outbound})",
+        bold=True,
+    )
+    svg.text(vx + 26, sub_y + 38, f"NSG {nsg.name if nsg else '(none)'}:", size=11, bold=True, color="#374151")
+    svg.lines(vx + 40, sub_y + 38 + LINE, nsg_rows, size=10)
+    svg.box(vx + 28, av_y, vw - 56, av_h, "avset")
+    svg.text(
+        vx + 40,
+        av_y + 22,
+        f"Availability set {avset.name if avset else ''} "
+        f"({(av_in.get('sku') or {}).get('name', '')}, FD {_num(av_in.get('platformFaultDomainCount', ''))}, "
+        f"UD {_num(av_in.get('platformUpdateDomainCount', ''))})",
+        bold=True,
+    )
+    for n, (name, rows) in enumerate(drawn):
+        y = vms_y + n * (vm_h + vm_gap)
+        svg.box(vx + 44, y, vw - 88, vm_h, "vm")
+        svg.text(vx + 56, y + 18, name, bold=True)
+        svg.lines(vx + 56, y + 34, rows, size=10)
+        svg.arrow(710, mid, vx + 44, y + vm_h // 2)
+    if hidden:
+        svg.text(vx + 56, vms_y + len(drawn) * (vm_h + vm_gap) + 12, f"... and {hidden} more VMs", color="#6b7280")
+
+    header = (
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' viewBox='0 0 {width} {height}'>"
+        "<defs><marker id='arrow' viewBox='0 0 10 10' refX='10' refY='5' markerWidth='7' markerHeight='7' "
+        "orient='auto-start-reverse'><path d='M 0 0 L 10 5 L 0 10 z' fill='#4b5563'/></marker></defs>"
+        f"<rect width='{width}' height='{height}' fill='white'/>"
+    )
+    return header + "\n" + "\n".join(svg.parts) + "\n</svg>\n"

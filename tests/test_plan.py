@@ -1,0 +1,175 @@
+"""The offline plan (`make plan`): the real program on the shared mock engine, printed.
+
+GIVEN a stack file, WHEN the plan runs, THEN what it prints and writes is exactly what
+the recording mock registered, secrets stay masked, and a bad config fails like `pulumi up`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import LB, ROOT, VM
+
+from offline import diagram, engine, plan
+from stack_config import PLACEHOLDER_SSH_KEY, args_from_config
+
+SECRET = "Sup3r-Secret-Value!"
+
+
+def run_plan(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = plan.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def recorded(stack: str, *sets: str) -> engine.ProgramRun:
+    cfg, _ = plan.load_config(stack, sets)
+    result = plan.run(cfg)
+    assert result.error is None
+    return result
+
+
+def test_printed_plan_lists_exactly_what_the_mock_registered(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_plan(capsys)
+    assert code == 0
+    result = recorded("dev")
+    lines = [line for line in out.splitlines() if line.startswith("  + ")]
+    printed = [
+        re.split(r"\s+", line.replace("│", " ").replace("├─", " ").replace("└─", " ").strip())[1:3] for line in lines
+    ]
+    assert printed[0] == ["pulumi:pulumi:Stack", "lb-vms-dev"]
+    assert sorted(map(tuple, printed[1:])) == sorted((r.type, r.name) for r in result.resources)
+    assert f"Resources: {len(result.resources)} to create" in out
+    for kind, n in result.counts().items():
+        assert re.search(rf"^\s+{n} {re.escape(kind)}$", out, flags=re.MULTILINE), kind
+
+
+def test_plan_shows_what_a_reviewer_checks(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run_plan(capsys)
+    for expected in [
+        "sku=Standard Static ip=20.31.0.11",
+        "rule tcp-80: Tcp 80 -> 80 pool=backend probe=health disableOutboundSnat=True",
+        "nat admin-vm-2: Tcp 50002 -> 22",
+        "subnet vms 10.0.1.0/24 nsg=yes defaultOutbound=False",
+        "4096 Deny  *   * -> port *  (deny-all-inbound)",
+        "web-nic-1  private 10.0.1.4 pool=backend nat=admin-vm-1 no public ip",
+        "web-vm-2  Standard_D2s_v5 ubuntu-24_04-lts/server disk=StandardSSD_LRS TrustedLaunch",
+        'url: "http://20.31.0.11/"',
+    ]:
+        assert expected in out
+
+
+def test_json_holds_every_registered_resource_with_inputs_parent_and_dependencies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "plan.json"
+    assert run_plan(capsys, "--json", str(target), "--quiet")[0] == 0
+    data = json.loads(target.read_text())
+    result = recorded("dev")
+    by_urn = {r["urn"]: r for r in data["resources"]}
+    assert set(by_urn) == {r.urn for r in result.resources}
+    for r in result.resources:
+        entry = by_urn[r.urn]
+        assert (entry["type"], entry["name"], entry["parent"]) == (r.type, r.name, r.parent)
+        assert entry["dependencies"] == r.dependencies
+        assert entry["inputs"] == json.loads(json.dumps(plan.masked(r.inputs)))
+    assert data["counts"] == result.counts()
+    assert data["outputs"]["publicIp"] == "20.31.0.11"
+
+
+def test_set_overrides_stack_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "plan.json"
+    code, _, _ = run_plan(
+        capsys, "--set", "vmCount=3", "--set", "lbRules=[{frontendPort: 8080, backendPort: 80}]", "--json", str(target)
+    )
+    assert code == 0
+    data = json.loads(target.read_text())
+    assert data["counts"][VM] == 3
+    lb = next(r for r in data["resources"] if r["type"] == LB)
+    assert [(r["frontendPort"], r["backendPort"]) for r in lb["inputs"]["loadBalancingRules"]] == [(8080, 80)]
+
+
+def test_bad_config_exits_2_with_the_programs_single_message(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_plan(capsys, "--set", "vmCount=1", "--set", "probe={port: 0}")
+    assert code == 2
+    assert out == ""
+    assert err == (
+        "error: Invalid stack configuration: 2 problems; nothing was created.\n"
+        "  - vmCount: 1 must be an integer 2-200 (two for the availability-set SLA; Azure caps a set at 200)\n"
+        "  - probe.port: 0 must be an integer 1-65535\n"
+    )
+
+
+def test_secrets_never_appear_in_the_output_or_the_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "plan.json"
+    code, out, err = run_plan(capsys, "--stack", "prod", "--secret", f"adminPassword={SECRET}", "--json", str(target))
+    assert code == 0
+    assert SECRET not in out + err + target.read_text()
+    assert 'adminPassword: "[secret]"' in out
+    assert json.loads(target.read_text())["outputs"]["adminPassword"] == "[secret]"
+    # ... and from the environment, a bad one is reported without showing it.
+    monkeypatch.setenv("PLAN_SECRET_adminPassword", "short")
+    code, out, err = run_plan(capsys, "--stack", "prod")
+    assert code == 2
+    assert "adminPassword: (secret, not shown) must be 12-123 characters long (it has 5)" in err
+    assert "short" not in err.replace("(it has 5)", "")
+
+
+def test_generated_password_is_masked(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run_plan(capsys, "--stack", "prod")
+    result = recorded("prod")
+    password = engine.plain(result.outputs["adminPassword"])
+    assert password not in out
+    assert "random:index/randomPassword:RandomPassword  web-admin-password  length=24 (secret)" in out
+
+
+def test_encrypted_secret_is_reported_with_how_to_pass_it(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    (tmp_path / "Pulumi.enc.yaml").write_text(
+        "encryptionsalt: v1:abc\nconfig:\n  lb-vms:osType: windows\n  lb-vms:adminPassword:\n    secure: v1:AAAA\n"
+    )
+    with pytest.raises(plan.PlanError) as caught:
+        plan.load_config("enc", root=tmp_path)
+    assert str(caught.value) == (
+        "Secret config values are needed:\n"
+        "  - lb-vms:adminPassword: encrypted in Pulumi.enc.yaml (secure:), which the offline plan cannot decrypt; "
+        "pass it as --secret adminPassword=... or PLAN_SECRET_adminPassword=..."
+    )
+
+
+def test_unknown_stack_names_the_stacks_there(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_plan(capsys, "--stack", "qa")
+    assert code == 2
+    assert "no stack file Pulumi.qa.yaml" in err and "stacks here: dev, prod" in err
+
+
+def test_dev_plan_uses_a_labelled_placeholder_key_that_a_deployment_refuses(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run_plan(capsys)
+    assert "uses a PLACEHOLDER key; `pulumi up` refuses it" in out
+    values = {"sshPublicKey": PLACEHOLDER_SSH_KEY}
+    with pytest.raises(Exception, match="sshPublicKey: is the offline plan's placeholder, not your key"):
+        args_from_config(values)  # outside the mock engine, as under `pulumi up`
+    assert args_from_config(values, allow_placeholder_key=True).ssh_public_key == PLACEHOLDER_SSH_KEY
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_committed_picture_is_current(stack: str) -> None:
+    """`make plan` rewrites docs/architecture-<stack>.svg; commit it when this fails."""
+    committed = (ROOT / "docs" / f"architecture-{stack}.svg").read_text()
+    assert diagram.render(recorded(stack), title=f"lb-vms / {stack}") == committed
+
+
+def test_picture_shows_every_vm_with_its_nat_port_and_caps_large_stacks() -> None:
+    svg = diagram.render(recorded("dev", "vmCount=3"))
+    for i in (1, 2, 3):
+        assert f"web-vm-{i}</text>" in svg
+        assert f"NAT {50000 + i} -&gt; 22" in svg
+    big = diagram.render(recorded("dev", "vmCount=15"))
+    assert "web-vm-12</text>" in big and "web-vm-13</text>" not in big
+    assert "... and 3 more VMs" in big
