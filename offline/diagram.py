@@ -102,7 +102,7 @@ def render(run: ProgramRun, title: str = "") -> str:
         image = i.get("storageProfile", {}).get("imageReference", {})
         size = i.get("hardwareProfile", {}).get("vmSize", "")
         vm_rows.append(
-            (vm.name, [f"{image.get('offer', '')}/{image.get('sku', '')}  {size}", f"private {ip}  NAT {nat}"])
+            (vm.name, [f"{image.get('offer', '')}/{image.get('sku', '')}", f"{size}  private {ip}  NAT {nat}"])
         )
 
     # Left column texts
@@ -140,9 +140,16 @@ def render(run: ProgramRun, title: str = "") -> str:
     drawn = vm_rows[:MAX_VMS_DRAWN]
     hidden = len(vm_rows) - len(drawn)
 
-    # Geometry
+    # Geometry: boxes are as wide as their longest line (about 6.2 px a character).
+    def fit(rows: list[str], minimum: int) -> int:
+        return max([minimum, *(int(len(r) * 6.2) + 28 for r in rows)])
+
     vm_h, vm_gap = 56, 10
-    vx, vw = 760, 400
+    pip_w = fit(pip_rows, 210)
+    lb_x = 180 + pip_w + 40
+    lb_w = fit([*lb_rows, f"Load balancer {lb_in.get('loadBalancerName', '')} (Standard)"], 280)
+    vx = lb_x + lb_w + 50
+    vw = max(fit([r for _, rows in vm_rows for r in rows], 300) + 88, fit(nsg_rows, 300) + 60, 400)
     sub_y = 110
     nsg_h = 30 + LINE * len(nsg_rows)
     av_y = sub_y + nsg_h + 20
@@ -164,17 +171,17 @@ def render(run: ProgramRun, title: str = "") -> str:
     svg.text(48, mid + 5, "Internet", size=14, bold=True)
     # Public IP
     pip_h = 36 + LINE * len(pip_rows)
-    svg.box(180, mid - pip_h // 2, 210, pip_h, "pip")
+    svg.box(180, mid - pip_h // 2, pip_w, pip_h, "pip")
     svg.text(192, mid - pip_h // 2 + 22, f"Public IP {pip.name if pip else ''}", bold=True)
     svg.lines(192, mid - pip_h // 2 + 42, pip_rows)
     svg.arrow(140, mid, 180, mid)
     # Load balancer
     lb_y = mid - lb_h // 2
-    svg.box(430, lb_y, 280, lb_h, "lb")
+    svg.box(lb_x, lb_y, lb_w, lb_h, "lb")
     sku = (lb_in.get("sku") or {}).get("name", "")
-    svg.text(442, lb_y + 22, f"Load balancer {lb_in.get('loadBalancerName', '')} ({sku})", bold=True)
-    svg.lines(442, lb_y + 42, lb_rows)
-    svg.arrow(390, mid, 430, mid)
+    svg.text(lb_x + 12, lb_y + 22, f"Load balancer {lb_in.get('loadBalancerName', '')} ({sku})", bold=True)
+    svg.lines(lb_x + 12, lb_y + 42, lb_rows)
+    svg.arrow(180 + pip_w, mid, lb_x, mid)
 
     # VNet / subnet / NSG / availability set / VMs
     svg.box(vx, 70, vw, vnet_h, "vnet", dashed=True)
@@ -203,7 +210,7 @@ def render(run: ProgramRun, title: str = "") -> str:
         svg.box(vx + 44, y, vw - 88, vm_h, "vm")
         svg.text(vx + 56, y + 18, name, bold=True)
         svg.lines(vx + 56, y + 34, rows, size=10)
-        svg.arrow(710, mid, vx + 44, y + vm_h // 2)
+        svg.arrow(lb_x + lb_w, mid, vx + 44, y + vm_h // 2)
     if hidden:
         svg.text(vx + 56, vms_y + len(drawn) * (vm_h + vm_gap) + 12, f"... and {hidden} more VMs", color="#6b7280")
 

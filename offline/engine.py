@@ -173,7 +173,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.location = location
         self.resources: dict[str, Registered] = {}
         self._next_public_ip = 10
-        self._next_private: dict[str, int] = {}
+        self._taken: dict[str, set[int]] = {}
 
     # -- resources
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:
@@ -205,10 +205,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
         }
         extra = getattr(self, "_outputs_" + args.typ.rsplit(":", 1)[1], None)
         if extra is not None:
-            outputs.update(extra(rid, inputs))
+            outputs.update(extra(args.name, rid, inputs))
         return rid, outputs
 
-    def _outputs_PublicIPAddress(self, rid: str, inputs: dict) -> dict:
+    def _outputs_PublicIPAddress(self, name: str, rid: str, inputs: dict) -> dict:
         self._next_public_ip += 1
         out: dict[str, Any] = {"ipAddress": f"20.31.0.{self._next_public_ip}"}
         dns = inputs.get("dnsSettings")
@@ -217,18 +217,20 @@ class RecordingMocks(pulumi.runtime.Mocks):
             out["dnsSettings"] = {**dns, "fqdn": fqdn}
         return out
 
-    def _outputs_NetworkInterface(self, rid: str, inputs: dict) -> dict:
+    def _outputs_NetworkInterface(self, name: str, rid: str, inputs: dict) -> dict:
         configs = []
         for cfg in inputs.get("ipConfigurations", []):
             subnet_id = (cfg.get("subnet") or {}).get("id", "")
-            configs.append({**cfg, "privateIPAddress": self._private_ip(subnet_id)})
+            configs.append({**cfg, "privateIPAddress": self._private_ip(subnet_id, name)})
         return {"ipConfigurations": configs}
 
-    def _outputs_VirtualMachine(self, rid: str, inputs: dict) -> dict:
+    def _outputs_VirtualMachine(self, name: str, rid: str, inputs: dict) -> dict:
         return {"vmId": hashlib.sha256(rid.encode()).hexdigest()[:32]}
 
-    def _private_ip(self, subnet_id: str) -> str:
-        """Azure hands out a subnet's addresses from .4 up (.0-.3 are reserved)."""
+    def _private_ip(self, subnet_id: str, logical_name: str) -> str:
+        """Azure hands out a subnet's addresses from .4 up (.0-.3 are reserved), in creation
+        order. Registration order varies with timing here, so NIC `<name>-<i>` gets the i-th
+        free address, as if the NICs were created in order: the same plan every run."""
         vnet_name, _, subnet_name = subnet_id.partition("/virtualNetworks/")[2].partition("/subnets/")
         prefix = None
         for r in self.resources.values():
@@ -238,9 +240,14 @@ class RecordingMocks(pulumi.runtime.Mocks):
                         prefix = s.get("addressPrefix")
         if prefix is None:
             return ""
-        n = self._next_private.get(subnet_id, 4)
-        self._next_private[subnet_id] = n + 1
-        return str(ipaddress.ip_network(prefix)[n])
+        net = ipaddress.ip_network(prefix)
+        taken = self._taken.setdefault(subnet_id, set())
+        match = re.search(r"-(\d+)$", logical_name)
+        n = 3 + (int(match.group(1)) if match else 1)
+        while n in taken:
+            n += 1
+        taken.add(n)
+        return str(net[n])
 
     # -- invokes
     def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:

@@ -245,6 +245,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
     args = parser.parse_args(argv)
     try:
+        return _plan(args)
+    finally:
+        # Finalise what the run left (the SDK's per-thread event loops) while the
+        # interpreter is whole, not during shutdown.
+        gc.unfreeze()
+        gc.collect()
+
+
+def _plan(args: argparse.Namespace) -> int:
+    try:
         cfg, notes = load_config(args.stack, args.set, args.secret)
     except PlanError as err:
         print(f"error: {err}", file=sys.stderr)
