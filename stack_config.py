@@ -177,6 +177,8 @@ KEYS: dict[str, Key] = {
     "trustedLaunch": Key("trusted_launch", _as_bool),
     "faultDomainCount": Key("fault_domain_count", _as_int),
     "updateDomainCount": Key("update_domain_count", _as_int),
+    "workload": Key("workload", lambda r: _as_str(r).lower()),
+    "workloadFile": Key("workload_file", _as_str),
 }
 
 

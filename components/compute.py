@@ -8,6 +8,7 @@ import pulumi
 import pulumi_random as random
 from pulumi_azure_native import compute, network
 
+from . import workload
 from .settings import MultiVmLoadBalancedArgs
 
 
@@ -39,6 +40,8 @@ class Compute:
     availability_set: compute.AvailabilitySet
     nics: list[network.NetworkInterface]
     vms: list[compute.VirtualMachine]
+    #: The Windows web-server bootstrap, one per VM (empty on Linux or with workload none).
+    extensions: list[compute.VirtualMachineExtension]
     #: The Windows admin password (secret); None on Linux.
     admin_password: pulumi.Output[str] | None
 
@@ -67,7 +70,11 @@ def _admin_password(
 
 
 def _os_profile(
-    name: str, index: int, args: MultiVmLoadBalancedArgs, password: pulumi.Output[str] | None
+    name: str,
+    index: int,
+    args: MultiVmLoadBalancedArgs,
+    password: pulumi.Output[str] | None,
+    user_data: str | None,
 ) -> compute.OSProfileArgs:
     if args.os_type == "windows":
         return compute.OSProfileArgs(
@@ -87,6 +94,8 @@ def _os_profile(
     return compute.OSProfileArgs(
         computer_name=computer_name(name, index, "linux"),
         admin_username=args.admin_username,
+        # cloud-init reads customData at first boot; Azure cannot change it afterwards.
+        custom_data=workload.custom_data(user_data) if user_data else None,
         linux_configuration=compute.LinuxConfigurationArgs(
             disable_password_authentication=True,
             ssh=compute.SshConfigurationArgs(
@@ -127,6 +136,11 @@ def build_compute(
     )
     password = _admin_password(name, args, opts)
     image = IMAGES[args.os_type]
+    chosen = workload.effective(args.workload, args.os_type)
+    probe_path = args.probe.path if args.probe.protocol != "Tcp" else None
+    user_data = workload.linux_user_data(chosen, probe_path, args.workload_file) if args.os_type == "linux" else None
+    script = workload.windows_script(chosen, probe_path, args.workload_file) if args.os_type == "windows" else None
+    extensions: list[compute.VirtualMachineExtension] = []
 
     nics: list[network.NetworkInterface] = []
     vms: list[compute.VirtualMachine] = []
@@ -156,7 +170,7 @@ def build_compute(
             network_profile=compute.NetworkProfileArgs(
                 network_interfaces=[compute.NetworkInterfaceReferenceArgs(id=nic.id, primary=True)]
             ),
-            os_profile=_os_profile(name, i, args, password),
+            os_profile=_os_profile(name, i, args, password, user_data),
             storage_profile=compute.StorageProfileArgs(
                 image_reference=compute.ImageReferenceArgs(
                     publisher=image.publisher,
@@ -189,4 +203,21 @@ def build_compute(
         )
         nics.append(nic)
         vms.append(vm)
-    return Compute(availability_set=avset, nics=nics, vms=vms, admin_password=password)
+        if script is not None:
+            extensions.append(
+                compute.VirtualMachineExtension(
+                    f"{name}-vm-{i}-web",
+                    resource_group_name=resource_group_name,
+                    vm_name=vm.name,
+                    vm_extension_name="install-web-server",
+                    publisher=workload.EXTENSION_PUBLISHER,
+                    type=workload.EXTENSION_TYPE,
+                    type_handler_version=workload.EXTENSION_VERSION,
+                    auto_upgrade_minor_version=True,
+                    # No secret in the script, so plain settings (visible in the portal).
+                    settings={"commandToExecute": workload.encoded_command(script)},
+                    tags=args.tags,
+                    opts=opts,
+                )
+            )
+    return Compute(availability_set=avset, nics=nics, vms=vms, extensions=extensions, admin_password=password)

@@ -22,6 +22,8 @@ from typing import Literal
 
 import pulumi
 
+from . import workload
+
 OsType = Literal["linux", "windows"]
 LbProtocol = Literal["Tcp", "Udp"]
 ProbeProtocol = Literal["Http", "Https", "Tcp"]
@@ -180,6 +182,14 @@ class MultiVmLoadBalancedArgs:
     fault_domain_count: int = 2
     #: Update domains of the availability set, 1-20. Defaults to 5.
     update_domain_count: int = 5
+    #: Software that answers the probe: `nginx` (cloud-init, Linux), `iis` (Custom Script
+    #: Extension, Windows), `custom` (your `workload_file`) or `none`. Defaults to the OS's
+    #: web server: nginx on Linux, IIS on Windows.
+    workload: str | None = None
+    #: With `workload="custom"`: a cloud-init file (Linux, at most 64 KiB) or a PowerShell
+    #: script (Windows, .ps1), relative to the working directory. Read when the program runs.
+    #: Example: `bootstrap/app.yaml`.
+    workload_file: str | None = None
 
     @property
     def admin_port(self) -> int:
@@ -410,6 +420,8 @@ def _check_probe(a: MultiVmLoadBalancedArgs, rules_ok: bool) -> list[str]:
             f"(blocked: {', '.join(map(str, sorted(PROBE_BLOCKED_PORTS)))})"
         )
     if p.protocol in ("Http", "Https"):
+        if isinstance(p.path, str) and p.path.startswith("/") and (why := workload.probe_path_problem(p.path)):
+            problems.append(why)
         if not isinstance(p.path, str) or not p.path.startswith("/"):
             problems.append(f"probe.path: {p.path!r} is required for {p.protocol} probes and must start with '/'")
     elif p.protocol == "Tcp" and p.path is not None:
@@ -507,7 +519,12 @@ def validate(args: MultiVmLoadBalancedArgs, name: str = "web") -> list[str]:
     rule_problems = _check_lb_rules(a)
     problems += rule_problems
     problems += _check_nat_range(a)
-    problems += _check_probe(a, rules_ok=not rule_problems)
+    probe_problems = _check_probe(a, rules_ok=not rule_problems)
+    problems += probe_problems
+    if a.os_type in OS_TYPES and not probe_problems:
+        problems += workload.problems(
+            a.workload, a.workload_file, a.os_type, a.probe.protocol, a.probe.port, a.probe.path
+        )
     problems += _check_network(a)
     if a.dns_label is not None and (not isinstance(a.dns_label, str) or not _DNS_LABEL.match(a.dns_label)):
         problems.append(

@@ -81,6 +81,7 @@ def render(run: ProgramRun, title: str = "") -> str:
     avset = _one(run, ":AvailabilitySet")
     vms = _all(run, ":VirtualMachine")
     nics = {r.outputs.get("id"): r for r in _all(run, ":NetworkInterface")}
+    extensions = {plain(r.inputs).get("vmName"): plain(r.inputs) for r in _all(run, ":VirtualMachineExtension")}
 
     lb_in = plain(lb.inputs) if lb else {}
     nat_rules = {r["name"]: r for r in lb_in.get("inboundNatRules", [])}
@@ -101,8 +102,14 @@ def render(run: ProgramRun, title: str = "") -> str:
         nat_by_vm[vm.name] = nat
         image = i.get("storageProfile", {}).get("imageReference", {})
         size = i.get("hardwareProfile", {}).get("vmSize", "")
+        if i.get("osProfile", {}).get("customData"):
+            boot = "  + cloud-init"
+        elif vm.outputs.get("name") in extensions:
+            boot = f"  + {extensions[vm.outputs['name']].get('type', 'extension')}"
+        else:
+            boot = ""
         vm_rows.append(
-            (vm.name, [f"{image.get('offer', '')}/{image.get('sku', '')}", f"{size}  private {ip}  NAT {nat}"])
+            (vm.name, [f"{image.get('offer', '')}/{image.get('sku', '')}{boot}", f"{size}  private {ip}  NAT {nat}"])
         )
 
     # Left column texts

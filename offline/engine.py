@@ -136,6 +136,7 @@ KIND_ORDER = {
             "RandomPassword",
             "NetworkInterface",
             "VirtualMachine",
+            "VirtualMachineExtension",
         ]
     )
 }
@@ -158,6 +159,7 @@ AZURE_TYPES: dict[str, tuple[str, str]] = {
     "azure-native:network:NetworkInterface": ("Microsoft.Network/networkInterfaces", "networkInterfaceName"),
     "azure-native:compute:AvailabilitySet": ("Microsoft.Compute/availabilitySets", "availabilitySetName"),
     "azure-native:compute:VirtualMachine": ("Microsoft.Compute/virtualMachines", "vmName"),
+    "azure-native:compute:VirtualMachineExtension": ("Microsoft.Compute/virtualMachines", "vmExtensionName"),
 }
 
 
@@ -194,6 +196,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
         rg = inputs.get("resourceGroupName", "")
         if args.typ == "azure-native:resources:ResourceGroup":
             rid = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{name}"
+        elif args.typ == "azure-native:compute:VirtualMachineExtension":
+            vm = inputs.get("vmName", "")
+            rid = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}/providers/{arm_type}/{vm}/extensions/{name}"
         else:
             rid = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}/providers/{arm_type}/{name}"
         outputs: dict[str, Any] = {

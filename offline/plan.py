@@ -11,6 +11,7 @@ variables and are never printed. No Azure account, no Pulumi CLI, no network.
 from __future__ import annotations
 
 import argparse
+import base64
 import gc
 import json
 import os
@@ -167,7 +168,13 @@ def details(r: engine.Registered) -> list[str]:
         disk = i["storageProfile"]["osDisk"]["managedDisk"]["storageAccountType"]
         security = (i.get("securityProfile") or {}).get("securityType", "Standard")
         zones = f" zone={','.join(i['zones'])}" if i.get("zones") else ""
-        return [f"{i['hardwareProfile']['vmSize']} {image['offer']}/{image['sku']} disk={disk} {security}{zones}"]
+        os_profile = i.get("osProfile") if isinstance(i.get("osProfile"), dict) else {}
+        custom = os_profile.get("customData")
+        boot = f" cloud-init={len(base64.b64decode(custom))}B" if custom else ""
+        size = i["hardwareProfile"]["vmSize"]
+        return [f"{size} {image['offer']}/{image['sku']} disk={disk} {security}{zones}{boot}"]
+    if kind == "VirtualMachineExtension":
+        return [f"{i['publisher']}/{i['type']} {i['typeHandlerVersion']} on {i['vmName']}"]
     if kind == "RandomPassword":
         return [f"length={i.get('length')} (secret)"]
     return []

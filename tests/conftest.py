@@ -24,6 +24,7 @@ LB = "azure-native:network:LoadBalancer"
 NIC = "azure-native:network:NetworkInterface"
 AVSET = "azure-native:compute:AvailabilitySet"
 VM = "azure-native:compute:VirtualMachine"
+EXTENSION = "azure-native:compute:VirtualMachineExtension"
 PASSWORD = "random:index/randomPassword:RandomPassword"
 
 

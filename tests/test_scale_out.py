@@ -2,7 +2,8 @@
 
 GIVEN a stack deployed at vmCount N, WHEN vmCount becomes N+1, THEN every existing
 resource keeps its URN and its inputs (only the load balancer, which holds the NAT
-rules inline, changes), and the new resources are exactly VM N+1 and its NIC.
+rules inline, changes), and the new resources are exactly VM N+1, its NIC and (on
+Windows) its web-server extension.
 """
 
 from __future__ import annotations
@@ -13,15 +14,17 @@ from conftest import LB, ok, run_stack
 from offline.engine import plain
 
 
-@pytest.mark.parametrize(("stack", "before"), [("dev", 2), ("prod", 3)])
-def test_scaling_out_adds_one_vm_and_nic_and_changes_only_the_load_balancer(stack: str, before: int) -> None:
+@pytest.mark.parametrize(("stack", "before", "extra"), [("dev", 2, []), ("prod", 3, ["web-vm-4-web"])])
+def test_scaling_out_adds_one_vm_and_nic_and_changes_only_the_load_balancer(
+    stack: str, before: int, extra: list[str]
+) -> None:
     old = ok(run_stack(stack, overrides={"vmCount": before}))
     new = ok(run_stack(stack, overrides={"vmCount": before + 1}))
     old_by_urn = {r.urn: r for r in old.resources}
     new_by_urn = {r.urn: r for r in new.resources}
 
     added = sorted(urn.rsplit("::", 1)[1] for urn in set(new_by_urn) - set(old_by_urn))
-    assert added == [f"web-nic-{before + 1}", f"web-vm-{before + 1}"]
+    assert added == sorted([f"web-nic-{before + 1}", f"web-vm-{before + 1}", *extra])
     assert set(old_by_urn) <= set(new_by_urn)
 
     changed = sorted(

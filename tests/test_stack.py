@@ -12,6 +12,7 @@ import pytest
 from conftest import (
     AVSET,
     COMPONENT,
+    EXTENSION,
     LB,
     NIC,
     NSG,
@@ -74,6 +75,7 @@ def test_prod_stack_registers_exactly_the_windows_architecture(prod: ProgramRun)
         AVSET: 1,
         NIC: 3,
         VM: 3,
+        EXTENSION: 3,
         PASSWORD: 1,
     }
 
@@ -92,6 +94,11 @@ def test_every_azure_resource_carries_the_stack_tags(dev: ProgramRun) -> None:
     assert len(azure) == 10
     for r in azure:
         assert r.inputs["tags"] == {"environment": "dev", "workload": "lb-vms"}, r.name
+
+
+def test_windows_extensions_carry_the_stack_tags_too(prod: ProgramRun) -> None:
+    for r in prod.of_type(EXTENSION):
+        assert r.inputs["tags"] == {"environment": "prod", "workload": "lb-vms"}, r.name
 
 
 # ------------------------------------------------------------------ load balancer

@@ -1,0 +1,29 @@
+# Web server for the load balancer's health probe and users: IIS serving a page that
+# names this VM, at / and at the probe path. Run once per VM by the CustomScriptExtension.
+# Rendered by components/bootstrap.py, which replaces __PROBE_PATH__. Safe to run again.
+$ErrorActionPreference = 'Stop'
+Install-WindowsFeature -Name Web-Server -IncludeManagementTools | Out-Null
+Import-Module WebAdministration
+
+$root = 'C:\inetpub\wwwroot'
+$probe = '__PROBE_PATH__'
+$name = $env:COMPUTERNAME
+$page = "<!doctype html><html><head><title>$name</title></head><body><h1>$name</h1><p>Served by IIS on $name.</p></body></html>"
+Set-Content -Path (Join-Path $root 'Default.htm') -Value $page -Encoding UTF8
+
+# IIS answers 404.3 for files without a known extension (/healthz): map extensionless files.
+$mime = Get-WebConfigurationProperty -PSPath 'IIS:\' -Filter 'system.webServer/staticContent' -Name '.' |
+    Select-Object -ExpandProperty Collection | Where-Object { $_.fileExtension -eq '.' }
+if (-not $mime) {
+    Add-WebConfigurationProperty -PSPath 'IIS:\' -Filter 'system.webServer/staticContent' -Name '.' `
+        -Value @{ fileExtension = '.'; mimeType = 'text/html' }
+}
+
+$target = Join-Path $root ($probe.TrimStart('/') -replace '/', '\')
+if ($probe.EndsWith('/')) {
+    New-Item -ItemType Directory -Force -Path $target | Out-Null
+    Set-Content -Path (Join-Path $target 'Default.htm') -Value $page -Encoding UTF8
+} elseif ($probe -ne '/') {
+    New-Item -ItemType Directory -Force -Path (Split-Path $target) | Out-Null
+    Set-Content -Path $target -Value $page -Encoding UTF8
+}

@@ -1,0 +1,153 @@
+"""The software on each VM that answers the health probe: nginx via cloud-init on Linux,
+IIS via the CustomScriptExtension on Windows, or the user's own file, or nothing.
+
+The built-in bootstrap files live under `components/bootstrap/` so they can be read,
+linted and validated as files; here they are only rendered (the probe path filled in).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+BOOTSTRAP_DIR = Path(__file__).resolve().parent / "bootstrap"
+NGINX_CLOUD_INIT = BOOTSTRAP_DIR / "nginx-cloud-init.yaml"
+IIS_SCRIPT = BOOTSTRAP_DIR / "iis.ps1"
+PROBE_PATH_MARK = "__PROBE_PATH__"
+
+WORKLOADS: tuple[str, ...] = ("nginx", "iis", "none", "custom")
+BUILT_IN = {"nginx": "linux", "iis": "windows"}
+DEFAULT_FOR_OS = {"linux": "nginx", "windows": "iis"}
+
+#: Azure's limit on customData, decoded.
+CUSTOM_DATA_MAX_BYTES = 65535
+#: Windows' limit on a command line, which carries the encoded script.
+COMMAND_LINE_MAX = 8191
+POWERSHELL = "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand "
+
+# What the rendered files may receive as the probe path: it lands inside shell and
+# PowerShell single quotes, so nothing that could end a quote or start an expansion.
+SAFE_PROBE_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
+
+# CustomScriptExtension for Windows: current handler, minor versions upgraded by Azure.
+EXTENSION_PUBLISHER = "Microsoft.Compute"
+EXTENSION_TYPE = "CustomScriptExtension"
+EXTENSION_VERSION = "1.10"
+
+
+def effective(workload: str | None, os_type: str) -> str:
+    """The workload in force: the OS default when none is chosen."""
+    return workload if workload is not None else DEFAULT_FOR_OS.get(os_type, "none")
+
+
+def _render(template: Path, probe_path: str | None) -> str:
+    return template.read_text(encoding="utf-8").replace(PROBE_PATH_MARK, probe_path or "/")
+
+
+def linux_user_data(workload: str, probe_path: str | None, custom_file: str | None) -> str | None:
+    """The cloud-init file for a Linux VM's customData, or None."""
+    if workload == "nginx":
+        return _render(NGINX_CLOUD_INIT, probe_path)
+    if workload == "custom" and custom_file:
+        return Path(custom_file).read_text(encoding="utf-8")
+    return None
+
+
+def windows_script(workload: str, probe_path: str | None, custom_file: str | None) -> str | None:
+    """The PowerShell script the CustomScriptExtension runs on a Windows VM, or None."""
+    if workload == "iis":
+        return _render(IIS_SCRIPT, probe_path)
+    if workload == "custom" and custom_file:
+        return Path(custom_file).read_text(encoding="utf-8")
+    return None
+
+
+def encoded_command(script: str) -> str:
+    """A command line that runs `script` as is: PowerShell's -EncodedCommand takes the
+    script as base64 of UTF-16LE, so no quoting can break it."""
+    return POWERSHELL + base64.b64encode(script.encode("utf-16-le")).decode("ascii")
+
+
+def custom_data(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def problems(
+    workload: str | None,
+    workload_file: str | None,
+    os_type: str,
+    probe_protocol: str,
+    probe_port: int,
+    probe_path: str | None,
+) -> list[str]:
+    """Every problem with the workload keys, reported under their config names."""
+    found: list[str] = []
+    if workload is not None and workload not in WORKLOADS:
+        return [f"workload: {workload!r} must be one of {', '.join(WORKLOADS)}"]
+    chosen = effective(workload, os_type)
+    if chosen in BUILT_IN and BUILT_IN[chosen] != os_type:
+        found.append(
+            f"workload: {chosen!r} runs on {BUILT_IN[chosen]} only; on {os_type} use "
+            f"{DEFAULT_FOR_OS[os_type]}, custom or none"
+        )
+    if chosen in BUILT_IN:
+        if probe_protocol == "Https":
+            found.append(
+                f"probe.protocol: 'Https' needs a TLS server, and workload {chosen} serves plain HTTP; "
+                "use an Http or Tcp probe, or workload custom/none"
+            )
+        elif probe_port != 80:
+            found.append(
+                f"probe.port: {probe_port} is not served by workload {chosen}, which listens on port 80; "
+                "probe port 80, or use workload custom/none"
+            )
+    if chosen != "custom":
+        if workload_file is not None:
+            found.append(
+                f"workloadFile: {workload_file!r} is used only with workload custom; remove it or set workload: custom"
+            )
+        return found
+    if not workload_file:
+        return [
+            *found,
+            "workloadFile: not set; workload custom needs the path of your cloud-init file (linux) "
+            "or .ps1 script (windows)",
+        ]
+    path = Path(workload_file)
+    if not path.is_file():
+        return [*found, f"workloadFile: {workload_file!r} does not exist (paths are relative to the project directory)"]
+    text = path.read_text(encoding="utf-8", errors="replace")
+    first = text.lstrip().split("\n", 1)[0]
+    if os_type == "linux":
+        if not (first.startswith("#cloud-config") or first.startswith("#!")):
+            found.append(
+                f"workloadFile: {workload_file!r} is not a cloud-init file for linux: its first line must be "
+                "'#cloud-config' or a '#!' script"
+            )
+        size = len(text.encode("utf-8"))
+        if size > CUSTOM_DATA_MAX_BYTES:
+            found.append(
+                f"workloadFile: {workload_file!r} is {size} bytes; Azure's customData holds at most "
+                f"{CUSTOM_DATA_MAX_BYTES}"
+            )
+    elif os_type == "windows":
+        if path.suffix.lower() != ".ps1" or first.startswith("#cloud-config") or first.startswith("#!"):
+            found.append(f"workloadFile: {workload_file!r} is not a PowerShell script (.ps1) for windows")
+        length = len(encoded_command(text))
+        if length > COMMAND_LINE_MAX:
+            found.append(
+                f"workloadFile: {workload_file!r} makes a {length}-character command line; Windows allows "
+                f"{COMMAND_LINE_MAX} (keep the script under about {(COMMAND_LINE_MAX - len(POWERSHELL)) * 3 // 8} "
+                "characters, or have it download the rest)"
+            )
+    return found
+
+
+def probe_path_problem(path: str | None) -> str | None:
+    if path is not None and not SAFE_PROBE_PATH.match(path):
+        return (
+            f"probe.path: {path!r} may contain only letters, digits and . _ ~ / - "
+            "(it is written into the VMs' bootstrap scripts)"
+        )
+    return None

@@ -1,0 +1,229 @@
+"""The web server that makes the health probe pass.
+
+GIVEN a stack, WHEN the program runs, THEN each Linux VM's customData is the rendered
+cloud-init file (valid for the real validator), each Windows VM gets one
+CustomScriptExtension that installs IIS, and `workload` chooses, replaces or removes them.
+"""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import EXTENSION, SSH_KEY, VM, dev_values, ok, run_stack
+
+from components import ConfigError
+from components.workload import IIS_SCRIPT, NGINX_CLOUD_INIT, POWERSHELL
+from offline.engine import ProgramRun, plain
+from stack_config import args_from_config
+
+CLOUD_INIT = shutil.which("cloud-init")
+needs_cloud_init = pytest.mark.skipif(
+    CLOUD_INIT is None, reason="cloud-init is not installed (Debian package cloud-init; .ci/run installs it)"
+)
+
+
+def user_data(run: ProgramRun) -> list[str | None]:
+    out = []
+    for vm in sorted(run.of_type(VM), key=lambda r: r.name):
+        data = plain(vm.inputs)["osProfile"].get("customData")
+        out.append(base64.b64decode(data).decode() if data else None)
+    return out
+
+
+def script_of(extension: Any) -> str:
+    command = plain(extension.inputs)["settings"]["commandToExecute"]
+    assert command.startswith(POWERSHELL)
+    return base64.b64decode(command[len(POWERSHELL) :]).decode("utf-16-le")
+
+
+def validate_cloud_init(text: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    target = tmp_path / "user-data.yaml"
+    target.write_text(text)
+    return subprocess.run([str(CLOUD_INIT), "schema", "-c", str(target)], capture_output=True, text=True)
+
+
+# ------------------------------------------------------------------ Linux: nginx via cloud-init
+
+
+def test_linux_custom_data_is_the_rendered_nginx_cloud_init(dev: ProgramRun) -> None:
+    expected = NGINX_CLOUD_INIT.read_text().replace("__PROBE_PATH__", "/")
+    assert user_data(dev) == [expected, expected]
+    assert expected.startswith("#cloud-config\n")
+    assert "  - nginx\n" in expected
+    assert "[systemctl, enable, --now, nginx]" in expected
+    assert dev.of_type(EXTENSION) == []
+
+
+@needs_cloud_init
+def test_rendered_cloud_init_passes_the_real_validator(dev: ProgramRun, tmp_path: Path) -> None:
+    result = validate_cloud_init(user_data(dev)[0] or "", tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Valid cloud-config" in result.stdout
+
+
+@needs_cloud_init
+def test_the_validator_does_catch_a_broken_cloud_init(tmp_path: Path) -> None:
+    """Guards the test above: a wrong type must fail, so a pass means something."""
+    result = validate_cloud_init("#cloud-config\npackages: nginx-as-a-string\n", tmp_path)
+    assert result.returncode != 0
+
+
+@needs_cloud_init
+def test_probe_path_is_served_and_the_file_stays_valid(tmp_path: Path) -> None:
+    run = ok(run_stack(overrides={"probe": {"protocol": "Http", "port": 80, "path": "/health/ready"}}))
+    text = user_data(run)[0] or ""
+    assert "probe='/health/ready'" in text
+    assert validate_cloud_init(text, tmp_path).returncode == 0
+
+
+def test_user_data_holds_no_secret_or_key(dev: ProgramRun) -> None:
+    text = user_data(dev)[0] or ""
+    assert SSH_KEY.split()[1] not in text
+    assert "password" not in text.lower()
+
+
+# ------------------------------------------------------------------ Windows: IIS via the extension
+
+
+def test_each_windows_vm_gets_one_iis_extension(prod: ProgramRun) -> None:
+    extensions = sorted(prod.of_type(EXTENSION), key=lambda r: r.name)
+    vms = sorted(prod.of_type(VM), key=lambda r: r.name)
+    assert [e.name for e in extensions] == ["web-vm-1-web", "web-vm-2-web", "web-vm-3-web"]
+    for ext, vm in zip(extensions, vms, strict=True):
+        i = ext.inputs
+        assert (i["publisher"], i["type"], i["typeHandlerVersion"]) == (
+            "Microsoft.Compute",
+            "CustomScriptExtension",
+            "1.10",
+        )
+        assert i["autoUpgradeMinorVersion"] is True
+        assert i["vmName"] == vm.outputs["name"]
+        assert vm.urn in ext.dependencies
+        assert "protectedSettings" not in i
+
+
+def test_windows_script_installs_iis_and_serves_the_probe_path(prod: ProgramRun) -> None:
+    script = script_of(prod.of_type(EXTENSION)[0])
+    assert script == IIS_SCRIPT.read_text().replace("__PROBE_PATH__", "/")
+    assert "Install-WindowsFeature -Name Web-Server" in script
+    assert "$env:COMPUTERNAME" in script
+    assert all("customData" not in plain(vm.inputs)["osProfile"] for vm in prod.of_type(VM))
+
+
+# ------------------------------------------------------------------ choosing the workload
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_workload_none_installs_nothing(stack: str) -> None:
+    run = ok(run_stack(stack, overrides={"workload": "none"}))
+    assert run.of_type(EXTENSION) == []
+    assert user_data(run) == [None] * len(run.of_type(VM))
+
+
+def test_custom_cloud_init_file_becomes_custom_data(tmp_path: Path) -> None:
+    own = tmp_path / "app.yaml"
+    own.write_text("#cloud-config\npackages:\n  - apache2\n")
+    run = ok(run_stack(overrides={"workload": "custom", "workloadFile": str(own)}))
+    assert user_data(run) == [own.read_text()] * 2
+
+
+def test_custom_windows_script_runs_in_the_extension(tmp_path: Path) -> None:
+    own = tmp_path / "app.ps1"
+    own.write_text("Install-WindowsFeature Web-Server\n")
+    run = ok(run_stack("prod", overrides={"workload": "custom", "workloadFile": str(own)}))
+    assert {script_of(e) for e in run.of_type(EXTENSION)} == {own.read_text()}
+
+
+def write(tmp_path: Path, name: str, text: str) -> str:
+    (tmp_path / name).write_text(text)
+    return str(tmp_path / name)
+
+
+WINDOWS = {"osType": "windows", "sshPublicKey": None}
+
+CASES: list[tuple[str, Any, str]] = [
+    (
+        "workload_is_unknown",
+        lambda t: {"workload": "apache"},
+        "workload: 'apache' must be one of nginx, iis, none, custom",
+    ),
+    (
+        "iis_is_chosen_on_linux",
+        lambda t: {"workload": "iis"},
+        "workload: 'iis' runs on windows only; on linux use nginx",
+    ),
+    ("nginx_is_chosen_on_windows", lambda t: {**WINDOWS, "workload": "nginx"}, "workload: 'nginx' runs on linux only"),
+    ("custom_has_no_file", lambda t: {"workload": "custom"}, "workloadFile: not set; workload custom needs"),
+    (
+        "custom_file_does_not_exist",
+        lambda t: {"workload": "custom", "workloadFile": "nope.yaml"},
+        "workloadFile: 'nope.yaml' does not exist",
+    ),
+    (
+        "linux_file_is_not_cloud_init",
+        lambda t: {"workload": "custom", "workloadFile": write(t, "a.yaml", "packages: [x]\n")},
+        "is not a cloud-init file for linux",
+    ),
+    (
+        "windows_file_is_a_cloud_init_file",
+        lambda t: {**WINDOWS, "workload": "custom", "workloadFile": write(t, "a.yaml", "#cloud-config\n")},
+        "is not a PowerShell script (.ps1) for windows",
+    ),
+    (
+        "linux_file_is_over_the_custom_data_limit",
+        lambda t: {"workload": "custom", "workloadFile": write(t, "big.sh", "#!/bin/sh\n" + "#" * 65535)},
+        "bytes; Azure's customData holds at most 65535",
+    ),
+    (
+        "windows_script_is_too_long_for_a_command_line",
+        lambda t: {**WINDOWS, "workload": "custom", "workloadFile": write(t, "big.ps1", "#" * 4000)},
+        "-character command line; Windows allows 8191",
+    ),
+    (
+        "workload_file_is_set_without_custom",
+        lambda t: {"workloadFile": "app.yaml"},
+        "workloadFile: 'app.yaml' is used only with workload custom",
+    ),
+    (
+        "built_in_server_gets_an_https_probe",
+        lambda t: {"probe": {"protocol": "Https", "port": 80}},
+        "probe.protocol: 'Https' needs a TLS server",
+    ),
+    (
+        "built_in_server_is_probed_off_port_80",
+        lambda t: {"lbRules": [{"frontendPort": 80, "backendPort": 8080}], "probe": {"port": 8080}},
+        "probe.port: 8080 is not served by workload nginx, which listens on port 80",
+    ),
+    (
+        "probe_path_could_break_the_scripts",
+        lambda t: {"probe": {"path": "/x';reboot;'"}},
+        "probe.path: \"/x';reboot;'\" may contain only",
+    ),
+]
+
+
+@pytest.mark.parametrize(("make", "expected"), [c[1:] for c in CASES], ids=[f"fails when {c[0]}" for c in CASES])
+def test_fails_when(make: Any, expected: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        args_from_config(dev_values(**make(tmp_path)))
+    problems = caught.value.problems
+    assert len(problems) == 1, problems
+    assert expected in problems[0]
+
+
+def test_custom_workload_may_use_any_probe(tmp_path: Path) -> None:
+    own = write(tmp_path, "app.yaml", "#cloud-config\n")
+    args = args_from_config(
+        dev_values(
+            workload="custom",
+            workloadFile=own,
+            lbRules=[{"frontendPort": 443}],
+            probe={"protocol": "Https", "port": 443},
+        )
+    )
+    assert (args.workload, args.probe.protocol) == ("custom", "Https")
