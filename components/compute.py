@@ -199,7 +199,13 @@ def build_compute(
                 boot_diagnostics=compute.BootDiagnosticsArgs(enabled=True)
             ),
             tags=args.tags,
-            opts=opts,
+            # Azure refuses to change customData on a VM ("PropertyChangeNotAllowed"), so a
+            # new bootstrap file replaces the VM; the old one goes first because its NIC
+            # can serve one VM at a time.
+            opts=pulumi.ResourceOptions.merge(
+                opts,
+                pulumi.ResourceOptions(replace_on_changes=["osProfile.customData"], delete_before_replace=True),
+            ),
         )
         nics.append(nic)
         vms.append(vm)

@@ -89,6 +89,8 @@ class Registered:
     id: str = ""
     #: What the mock engine answered (inputs plus Azure-shaped computed values).
     outputs: dict[str, Any] = field(default_factory=dict)
+    replace_on_changes: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False
 
 
 @dataclass
@@ -296,6 +298,8 @@ class RecordingMonitor(MockMonitor):
             dependencies=list(request.dependencies),
             property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
             inputs={},
+            replace_on_changes=list(request.replaceOnChanges),
+            delete_before_replace=bool(request.deleteBeforeReplace),
         )
         response = super().RegisterResource(request)
         record.inputs = reveal_secrets(rpc.deserialize_properties(request.object))

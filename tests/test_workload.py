@@ -81,6 +81,13 @@ def test_probe_path_is_served_and_the_file_stays_valid(tmp_path: Path) -> None:
     assert validate_cloud_init(text, tmp_path).returncode == 0
 
 
+def test_a_new_bootstrap_file_replaces_the_vm_old_one_first(dev: ProgramRun) -> None:
+    """Azure refuses to update customData in place; the NIC holds one VM at a time."""
+    for vm in dev.of_type(VM):
+        assert vm.replace_on_changes == ["osProfile.customData"]
+        assert vm.delete_before_replace is True
+
+
 def test_user_data_holds_no_secret_or_key(dev: ProgramRun) -> None:
     text = user_data(dev)[0] or ""
     assert SSH_KEY.split()[1] not in text
