@@ -138,8 +138,9 @@ def build_compute(
     image = IMAGES[args.os_type]
     chosen = workload.effective(args.workload, args.os_type)
     probe_path = args.probe.path if args.probe.protocol != "Tcp" else None
-    user_data = workload.linux_user_data(chosen, probe_path, args.workload_file) if args.os_type == "linux" else None
-    script = workload.windows_script(chosen, probe_path, args.workload_file) if args.os_type == "windows" else None
+    boot = workload.bootstrap_text(args.os_type, chosen, probe_path, args.workload_file)
+    user_data = boot if args.os_type == "linux" else None
+    script = boot if args.os_type == "windows" else None
     extensions: list[compute.VirtualMachineExtension] = []
 
     nics: list[network.NetworkInterface] = []

@@ -30,72 +30,78 @@ class Network:
     subnet_id: pulumi.Output[str]
 
 
+def _inbound(
+    name: str,
+    description: str,
+    priority: int,
+    protocol: str,
+    sources: str | list[str],
+    port: str,
+    destination: str,
+    access: str = "Allow",
+) -> network.SecurityRuleArgs:
+    """One inbound rule from one address or tag (`str`) or from a list of them."""
+    return network.SecurityRuleArgs(
+        name=name,
+        description=description,
+        priority=priority,
+        direction="Inbound",
+        access=access,
+        protocol=protocol,
+        source_address_prefix=sources if isinstance(sources, str) else None,
+        source_address_prefixes=sources if isinstance(sources, list) else None,
+        source_port_range="*",
+        destination_address_prefix=destination,
+        destination_port_range=port,
+    )
+
+
 def security_rules(args: MultiVmLoadBalancedArgs) -> list[network.SecurityRuleArgs]:
     """Inbound rules of the subnet NSG: probes, web ports, admin allow-list, deny the rest."""
     subnet = args.subnet_prefix
+    # Azure's default AllowAzureLoadBalancerInBound sits at 65001, below our deny-all,
+    # so the probe source must be admitted explicitly or every VM is marked down.
     rules = [
-        # Azure's default AllowAzureLoadBalancerInBound sits at 65001, below our deny-all,
-        # so the probe source must be admitted explicitly or every VM is marked down.
-        network.SecurityRuleArgs(
-            name="allow-azure-lb-probe",
-            description="Health probes from the load balancer (168.63.129.16)",
-            priority=PRIORITY_PROBE,
-            direction="Inbound",
-            access="Allow",
-            protocol="Tcp",
-            source_address_prefix="AzureLoadBalancer",
-            source_port_range="*",
-            destination_address_prefix=subnet,
-            destination_port_range=str(args.probe.port),
+        _inbound(
+            "allow-azure-lb-probe",
+            "Health probes from the load balancer (168.63.129.16)",
+            PRIORITY_PROBE,
+            "Tcp",
+            "AzureLoadBalancer",
+            str(args.probe.port),
+            subnet,
         )
     ]
-    for i, rule in enumerate(args.lb_rules):
-        # A Standard LB keeps the client's address and rewrites only the destination, so
-        # the NSG sees the *backend* port coming from the Internet.
-        rules.append(
-            network.SecurityRuleArgs(
-                name=f"allow-web-{rule.key}",
-                description=f"Load-balanced {rule.protocol} {rule.frontend_port} -> {rule.backend_port}",
-                priority=PRIORITY_WEB + i,
-                direction="Inbound",
-                access="Allow",
-                protocol=rule.protocol,
-                source_address_prefix="Internet",
-                source_port_range="*",
-                destination_address_prefix=subnet,
-                destination_port_range=str(rule.backend_port),
-            )
+    # A Standard LB keeps the client's address and rewrites only the destination, so the
+    # NSG sees the *backend* port coming from the Internet.
+    rules += [
+        _inbound(
+            f"allow-web-{rule.key}",
+            f"Load-balanced {rule.protocol} {rule.frontend_port} -> {rule.backend_port}",
+            PRIORITY_WEB + i,
+            rule.protocol,
+            "Internet",
+            str(rule.backend_port),
+            subnet,
         )
+        for i, rule in enumerate(args.lb_rules)
+    ]
     if args.admin_source_prefixes:
         rules.append(
-            network.SecurityRuleArgs(
-                name="allow-admin-from-allow-list",
-                description="SSH/RDP through the per-VM NAT rules, from adminSourcePrefixes only",
-                priority=PRIORITY_ADMIN,
-                direction="Inbound",
-                access="Allow",
-                protocol="Tcp",
-                source_address_prefixes=list(args.admin_source_prefixes),
-                source_port_range="*",
-                destination_address_prefix=subnet,
-                destination_port_range=str(args.admin_port),
+            _inbound(
+                "allow-admin-from-allow-list",
+                "SSH/RDP through the per-VM NAT rules, from adminSourcePrefixes only",
+                PRIORITY_ADMIN,
+                "Tcp",
+                list(args.admin_source_prefixes),
+                str(args.admin_port),
+                subnet,
             )
         )
     # Overrides the default AllowVnetInBound too: nothing reaches the VMs unless a rule
     # above says so.
     rules.append(
-        network.SecurityRuleArgs(
-            name="deny-all-inbound",
-            description="Everything not allowed above",
-            priority=PRIORITY_DENY_ALL,
-            direction="Inbound",
-            access="Deny",
-            protocol="*",
-            source_address_prefix="*",
-            source_port_range="*",
-            destination_address_prefix="*",
-            destination_port_range="*",
-        )
+        _inbound("deny-all-inbound", "Everything not allowed above", PRIORITY_DENY_ALL, "*", "*", "*", "*", "Deny")
     )
     return rules
 

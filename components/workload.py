@@ -45,19 +45,11 @@ def _render(template: Path, probe_path: str | None) -> str:
     return template.read_text(encoding="utf-8").replace(PROBE_PATH_MARK, probe_path or "/")
 
 
-def linux_user_data(workload: str, probe_path: str | None, custom_file: str | None) -> str | None:
-    """The cloud-init file for a Linux VM's customData, or None."""
-    if workload == "nginx":
-        return _render(NGINX_CLOUD_INIT, probe_path)
-    if workload == "custom" and custom_file:
-        return Path(custom_file).read_text(encoding="utf-8")
-    return None
-
-
-def windows_script(workload: str, probe_path: str | None, custom_file: str | None) -> str | None:
-    """The PowerShell script the CustomScriptExtension runs on a Windows VM, or None."""
-    if workload == "iis":
-        return _render(IIS_SCRIPT, probe_path)
+def bootstrap_text(os_type: str, workload: str, probe_path: str | None, custom_file: str | None) -> str | None:
+    """What runs at first boot: the cloud-init file of a Linux VM's customData, or the
+    PowerShell script the CustomScriptExtension runs on Windows; None for none."""
+    if workload in BUILT_IN and BUILT_IN[workload] == os_type:
+        return _render(NGINX_CLOUD_INIT if workload == "nginx" else IIS_SCRIPT, probe_path)
     if workload == "custom" and custom_file:
         return Path(custom_file).read_text(encoding="utf-8")
     return None
