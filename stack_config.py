@@ -178,6 +178,10 @@ KEYS: dict[str, Key] = {
     "faultDomainCount": Key("fault_domain_count", _as_int),
     "updateDomainCount": Key("update_domain_count", _as_int),
     "workload": Key("workload", lambda r: _as_str(r).lower()),
+    "adminAccess": Key("admin_access", lambda r: _as_str(r).lower()),
+    "bastionSubnetPrefix": Key("bastion_subnet_prefix", _as_str),
+    "webSourcePrefixes": Key("web_source_prefixes", _as_prefixes),
+    "encryptionAtHost": Key("encryption_at_host", _as_bool),
     "workloadFile": Key("workload_file", _as_str),
 }
 

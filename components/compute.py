@@ -115,6 +115,20 @@ def _os_profile(
     )
 
 
+def _security_profile(args: MultiVmLoadBalancedArgs) -> compute.SecurityProfileArgs | None:
+    if not args.trusted_launch and not args.encryption_at_host:
+        return None
+    return compute.SecurityProfileArgs(
+        security_type="TrustedLaunch" if args.trusted_launch else None,
+        uefi_settings=(
+            compute.UefiSettingsArgs(secure_boot_enabled=True, v_tpm_enabled=True) if args.trusted_launch else None
+        ),
+        # Opt-in: Azure fails the deployment unless the subscription registered the
+        # Microsoft.Compute/EncryptionAtHost feature.
+        encryption_at_host=True if args.encryption_at_host else None,
+    )
+
+
 def build_compute(
     name: str,
     args: MultiVmLoadBalancedArgs,
@@ -157,7 +171,9 @@ def build_compute(
                     private_ip_allocation_method="Dynamic",
                     # No public IP: inbound comes through the LB only.
                     load_balancer_backend_address_pools=[network.BackendAddressPoolArgs(id=backend_pool_id)],
-                    load_balancer_inbound_nat_rules=[network.InboundNatRuleArgs(id=nat_rule_ids[i - 1])],
+                    load_balancer_inbound_nat_rules=(
+                        [network.InboundNatRuleArgs(id=nat_rule_ids[i - 1])] if nat_rule_ids else None
+                    ),
                 )
             ],
             tags=args.tags,
@@ -187,14 +203,9 @@ def build_compute(
                     delete_option="Delete",
                 ),
             ),
-            security_profile=(
-                compute.SecurityProfileArgs(
-                    security_type="TrustedLaunch",
-                    uefi_settings=compute.UefiSettingsArgs(secure_boot_enabled=True, v_tpm_enabled=True),
-                )
-                if args.trusted_launch
-                else None
-            ),
+            security_profile=_security_profile(args),
+            # A system-assigned identity lets workloads reach Azure services without secrets.
+            identity=compute.VirtualMachineIdentityArgs(type=compute.ResourceIdentityType.SYSTEM_ASSIGNED),
             # Managed boot diagnostics: no storage account to create or secure.
             diagnostics_profile=compute.DiagnosticsProfileArgs(
                 boot_diagnostics=compute.BootDiagnosticsArgs(enabled=True)

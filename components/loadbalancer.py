@@ -66,6 +66,8 @@ def build_load_balancer(
     frontend = ref("frontendIPConfigurations", FRONTEND)
     pool = ref("backendAddressPools", POOL)
     probe = args.probe
+    # Per-VM admin NAT rules exist only with admin_access "nat".
+    nat_indexes = range(1, args.vm_count + 1) if args.admin_access == "nat" else range(0)
 
     lb = network.LoadBalancer(
         f"{name}-lb",
@@ -131,7 +133,7 @@ def build_load_balancer(
                 enable_tcp_reset=True,
                 idle_timeout_in_minutes=4,
             )
-            for i in range(1, args.vm_count + 1)
+            for i in nat_indexes
         ],
         tags=args.tags,
         opts=opts,
@@ -142,7 +144,5 @@ def build_load_balancer(
         public_ip=public_ip,
         lb=lb,
         backend_pool_id=pulumi.Output.concat(lb.id, f"/backendAddressPools/{POOL}"),
-        nat_rule_ids=[
-            pulumi.Output.concat(lb.id, f"/inboundNatRules/{nat_rule_name(i)}") for i in range(1, args.vm_count + 1)
-        ],
+        nat_rule_ids=[pulumi.Output.concat(lb.id, f"/inboundNatRules/{nat_rule_name(i)}") for i in nat_indexes],
     )

@@ -7,6 +7,7 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import resources
 
+from .bastion import build_bastion
 from .compute import build_compute
 from .loadbalancer import build_load_balancer
 from .network import build_network
@@ -73,6 +74,9 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
         net = build_network(name, args, rg_name, child)
         lb = build_load_balancer(name, args, rg_name, rg_id, child)
         vms = build_compute(name, args, rg_name, net.subnet_id, lb.backend_pool_id, lb.nat_rule_ids, child)
+        bastion = None
+        if net.bastion_subnet_id is not None:
+            bastion = build_bastion(name, args, rg_name, net.bastion_subnet_id, child)
 
         ip = lb.public_ip.ip_address.apply(lambda a: a or "")
         fqdn = lb.public_ip.dns_settings.apply(lambda d: (d.fqdn or "") if d else "")
@@ -81,7 +85,14 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
         self.public_ip_address = ip
         self.public_host = host
         self.url = host.apply(lambda h: _url(h, args))
-        self.admin_endpoints = host.apply(lambda h: _admin_endpoints(name, h, args))
+        if bastion is not None:
+            self.admin_endpoints = pulumi.Output.all(bastion.name, rg_name, *[vm.id for vm in vms.vms]).apply(
+                lambda v: _bastion_endpoints(name, v[0], v[1], v[2:], args)
+            )
+        elif args.admin_access == "nat":
+            self.admin_endpoints = host.apply(lambda h: _admin_endpoints(name, h, args))
+        else:
+            self.admin_endpoints = pulumi.Output.from_input([])
         self.vm_names = pulumi.Output.all(*[vm.name for vm in vms.vms]).apply(list)
         self.private_ips = pulumi.Output.all(
             *[
@@ -120,6 +131,23 @@ def _url(host: str, args: MultiVmLoadBalancedArgs) -> str:
     scheme = "https" if port == 443 else "http"
     default = {"http": 80, "https": 443}[scheme]
     return f"{scheme}://{host}/" if port == default else f"{scheme}://{host}:{port}/"
+
+
+def _bastion_endpoints(
+    name: str, bastion: str, rg: str, vm_ids: list[str], args: MultiVmLoadBalancedArgs
+) -> list[dict[str, Any]]:
+    """Per VM, the Azure CLI command that tunnels through Bastion (native client)."""
+    endpoints: list[dict[str, Any]] = []
+    for i, vm_id in enumerate(vm_ids, start=1):
+        base = f"az network bastion {{}} --name {bastion} --resource-group {rg} --target-resource-id {vm_id}"
+        if args.os_type == "windows":
+            command = base.format("rdp")
+        else:
+            command = (
+                base.format("ssh") + f" --auth-type ssh-key --username {args.admin_username} --ssh-key <private key>"
+            )
+        endpoints.append({"name": f"{name}-vm-{i}", "bastion": bastion, "command": command})
+    return endpoints
 
 
 def _admin_endpoints(name: str, host: str, args: MultiVmLoadBalancedArgs) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import network
 
-from .settings import MultiVmLoadBalancedArgs
+from .settings import BASTION_SUBNET, MultiVmLoadBalancedArgs
 
 SUBNET_NAME = "vms"
 
@@ -28,6 +28,8 @@ class Network:
     nsg: network.NetworkSecurityGroup
     #: ID of the VMs' subnet, built from the VNet's ID: inline subnets are not resources.
     subnet_id: pulumi.Output[str]
+    #: ID of the AzureBastionSubnet (admin_access bastion), else None.
+    bastion_subnet_id: pulumi.Output[str] | None
 
 
 def _inbound(
@@ -74,19 +76,21 @@ def security_rules(args: MultiVmLoadBalancedArgs) -> list[network.SecurityRuleAr
     ]
     # A Standard LB keeps the client's address and rewrites only the destination, so the
     # NSG sees the *backend* port coming from the Internet.
+    web = args.web_source_prefixes
+    web_sources: str | list[str] = web[0] if len(web) == 1 else list(web)
     rules += [
         _inbound(
             f"allow-web-{rule.key}",
             f"Load-balanced {rule.protocol} {rule.frontend_port} -> {rule.backend_port}",
             PRIORITY_WEB + i,
             rule.protocol,
-            "Internet",
+            web_sources,
             str(rule.backend_port),
             subnet,
         )
         for i, rule in enumerate(args.lb_rules)
     ]
-    if args.admin_source_prefixes:
+    if args.admin_access == "nat" and args.admin_source_prefixes:
         rules.append(
             _inbound(
                 "allow-admin-from-allow-list",
@@ -94,6 +98,18 @@ def security_rules(args: MultiVmLoadBalancedArgs) -> list[network.SecurityRuleAr
                 PRIORITY_ADMIN,
                 "Tcp",
                 list(args.admin_source_prefixes),
+                str(args.admin_port),
+                subnet,
+            )
+        )
+    elif args.admin_access == "bastion":
+        rules.append(
+            _inbound(
+                "allow-admin-from-bastion",
+                "SSH/RDP from Azure Bastion only",
+                PRIORITY_ADMIN,
+                "Tcp",
+                args.bastion_subnet_prefix,
                 str(args.admin_port),
                 subnet,
             )
@@ -131,10 +147,20 @@ def build_network(
                 # Private subnet: the VMs get out only through the LB's outbound rule,
                 # which is explicit, sized and stable (default outbound access is retired).
                 default_outbound_access=False,
-            )
+            ),
+            *(
+                # Bastion manages its own traffic; Azure wants this exact name and no
+                # default outbound access change here.
+                [network.SubnetArgs(name=BASTION_SUBNET, address_prefix=args.bastion_subnet_prefix)]
+                if args.admin_access == "bastion"
+                else []
+            ),
         ],
         tags=args.tags,
         opts=opts,
     )
     subnet_id = pulumi.Output.concat(vnet.id, f"/subnets/{SUBNET_NAME}")
-    return Network(vnet=vnet, nsg=nsg, subnet_id=subnet_id)
+    bastion_subnet_id = (
+        pulumi.Output.concat(vnet.id, f"/subnets/{BASTION_SUBNET}") if args.admin_access == "bastion" else None
+    )
+    return Network(vnet=vnet, nsg=nsg, subnet_id=subnet_id, bastion_subnet_id=bastion_subnet_id)

@@ -31,6 +31,8 @@ ProbeProtocol = Literal["Http", "Https", "Tcp"]
 OS_TYPES: tuple[str, ...] = ("linux", "windows")
 LB_PROTOCOLS: tuple[str, ...] = ("Tcp", "Udp")
 PROBE_PROTOCOLS: tuple[str, ...] = ("Http", "Https", "Tcp")
+ADMIN_ACCESS: tuple[str, ...] = ("nat", "bastion", "none")
+BASTION_SUBNET = "AzureBastionSubnet"  # the name Azure requires
 OS_DISK_TYPES: tuple[str, ...] = (
     "Standard_LRS",
     "StandardSSD_LRS",
@@ -69,6 +71,7 @@ _COMPONENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$")
 _VM_SIZE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{2,63}$")
 _USERNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _TAG_NAME_FORBIDDEN = re.compile(r"[<>%&\\?/]")
+_SERVICE_TAG = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*$")
 
 
 class ConfigError(pulumi.RunError):
@@ -154,9 +157,22 @@ class MultiVmLoadBalancedArgs:
     #: with pulumi-random and exported as a secret. A plain `str` is validated here; an
     #: `Output` is passed through unchecked.
     admin_password: pulumi.Input[str] | None = None
-    #: IPv4 addresses or CIDRs allowed to reach the per-VM admin NAT ports. Defaults to
-    #: none: nobody. Example: `["203.0.113.7", "198.51.100.0/24"]`.
+    #: IPv4 addresses or CIDRs allowed to reach the per-VM admin NAT ports (admin_access
+    #: `nat` only). Defaults to none: nobody. Example: `["203.0.113.7", "198.51.100.0/24"]`.
     admin_source_prefixes: list[str] = field(default_factory=list)
+    #: How admins reach the VMs: `nat` (a NAT port per VM on the public IP, open to
+    #: `admin_source_prefixes` only), `bastion` (Azure Bastion, no admin port on the public
+    #: IP), or `none` (no admin path). Defaults to `nat`.
+    admin_access: str = "nat"
+    #: The AzureBastionSubnet (admin_access `bastion`): a /26 or larger inside the VNet.
+    #: Defaults to `10.0.2.0/26`.
+    bastion_subnet_prefix: str = "10.0.2.0/26"
+    #: Addresses, CIDRs or service tags the load-balanced ports are open to. Defaults to
+    #: `["Internet"]`. Example: `["203.0.113.0/24", "AzureFrontDoor.Backend"]`.
+    web_source_prefixes: list[str] = field(default_factory=lambda: ["Internet"])
+    #: Encrypt temp disks and caches on the host. Needs the subscription feature
+    #: Microsoft.Compute/EncryptionAtHost registered first. Defaults to false.
+    encryption_at_host: bool = False
     #: Frontend port of VM 1's admin NAT rule; VM i gets `start + i - 1`. Defaults to 50001.
     nat_frontend_port_start: int = 50001
     #: Load-balancing rules. Defaults to TCP 80 -> 80.
@@ -343,6 +359,73 @@ def _check_prefixes(a: MultiVmLoadBalancedArgs) -> list[str]:
     return problems
 
 
+def _check_web_prefixes(a: MultiVmLoadBalancedArgs) -> list[str]:
+    if not isinstance(a.web_source_prefixes, list) or not a.web_source_prefixes:
+        return [f"webSourcePrefixes: {a.web_source_prefixes!r} must be a non-empty list, e.g. [Internet]"]
+    problems: list[str] = []
+    seen: set[str] = set()
+    for i, prefix in enumerate(a.web_source_prefixes):
+        where = f"webSourcePrefixes[{i}]"
+        if not isinstance(prefix, str) or prefix.strip() in ("*", "Any", "any"):
+            problems.append(f"{where}: {prefix!r} must be an IPv4 address, a CIDR or a service tag (use Internet)")
+            continue
+        if prefix[0].isdigit():
+            try:
+                net = ipaddress.ip_network(prefix, strict=True)
+            except ValueError as err:
+                problems.append(f"{where}: {prefix!r} is not an IPv4 address or CIDR ({err})")
+                continue
+            if not isinstance(net, ipaddress.IPv4Network):
+                problems.append(f"{where}: {prefix!r} is IPv6; this stack's frontend is IPv4 only")
+                continue
+            key = str(net)
+        elif _SERVICE_TAG.match(prefix):
+            key = prefix.lower()
+        else:
+            problems.append(
+                f"{where}: {prefix!r} is neither an IPv4 address/CIDR nor a service tag such as "
+                "Internet or AzureFrontDoor.Backend"
+            )
+            continue
+        if key in seen:
+            problems.append(f"{where}: {prefix!r} is listed twice")
+        seen.add(key)
+    return problems
+
+
+def _check_admin_access(a: MultiVmLoadBalancedArgs) -> list[str]:
+    if a.admin_access not in ADMIN_ACCESS:
+        return [f"adminAccess: {a.admin_access!r} must be one of {', '.join(ADMIN_ACCESS)}"]
+    problems: list[str] = []
+    if a.admin_access != "nat" and a.admin_source_prefixes:
+        problems.append(
+            f"adminSourcePrefixes: is set, but adminAccess is {a.admin_access}: there are no admin NAT "
+            "ports to open; remove it or use adminAccess nat"
+        )
+    if a.admin_access != "bastion":
+        return problems
+    try:
+        bastion = ipaddress.IPv4Network(a.bastion_subnet_prefix, strict=True)
+    except (ValueError, TypeError) as err:
+        return [*problems, f"bastionSubnetPrefix: {a.bastion_subnet_prefix!r} is not an IPv4 CIDR ({err})"]
+    if bastion.prefixlen > 26:
+        problems.append(
+            f"bastionSubnetPrefix: {a.bastion_subnet_prefix!r} is too small; Azure Bastion needs a /26 or larger"
+        )
+    try:
+        vnet = ipaddress.IPv4Network(a.vnet_address_space, strict=True)
+        subnet = ipaddress.IPv4Network(a.subnet_prefix, strict=True)
+    except (ValueError, TypeError):
+        return problems  # reported under their own keys
+    if not bastion.subnet_of(vnet):
+        problems.append(
+            f"bastionSubnetPrefix: {a.bastion_subnet_prefix!r} is not inside vnetAddressSpace {a.vnet_address_space!r}"
+        )
+    elif bastion.overlaps(subnet):
+        problems.append(f"bastionSubnetPrefix: {a.bastion_subnet_prefix!r} overlaps subnetPrefix {a.subnet_prefix!r}")
+    return problems
+
+
 def _check_lb_rules(a: MultiVmLoadBalancedArgs) -> list[str]:
     problems: list[str] = []
     if not a.lb_rules:
@@ -512,10 +595,14 @@ def validate(args: MultiVmLoadBalancedArgs, name: str = "web") -> list[str]:
         problems.append(f"faultDomainCount: {a.fault_domain_count!r} must be an integer 1-3")
     if not _port_ok(a.update_domain_count, 1, 20):
         problems.append(f"updateDomainCount: {a.update_domain_count!r} must be an integer 1-20")
+    if not isinstance(a.encryption_at_host, bool):
+        problems.append(f"encryptionAtHost: {a.encryption_at_host!r} must be true or false")
     if a.os_type in OS_TYPES:
         problems += _check_username(a)
         problems += _check_credentials(a)
     problems += _check_prefixes(a)
+    problems += _check_admin_access(a)
+    problems += _check_web_prefixes(a)
     rule_problems = _check_lb_rules(a)
     problems += rule_problems
     problems += _check_nat_range(a)

@@ -79,6 +79,7 @@ def render(run: ProgramRun, title: str = "") -> str:
     vnet = _one(run, ":VirtualNetwork")
     nsg = _one(run, ":NetworkSecurityGroup")
     avset = _one(run, ":AvailabilitySet")
+    bastion = _one(run, ":BastionHost")
     vms = _all(run, ":VirtualMachine")
     nics = {r.outputs.get("id"): r for r in _all(run, ":NetworkInterface")}
     extensions = {plain(r.inputs).get("vmName"): plain(r.inputs) for r in _all(run, ":VirtualMachineExtension")}
@@ -109,7 +110,13 @@ def render(run: ProgramRun, title: str = "") -> str:
         else:
             boot = ""
         vm_rows.append(
-            (vm.name, [f"{image.get('offer', '')}/{image.get('sku', '')}{boot}", f"{size}  private {ip}  NAT {nat}"])
+            (
+                vm.name,
+                [
+                    f"{image.get('offer', '')}/{image.get('sku', '')}{boot}",
+                    f"{size}  private {ip}" + (f"  NAT {nat}" if nat else ""),
+                ],
+            )
         )
 
     # Left column texts
@@ -131,7 +138,7 @@ def render(run: ProgramRun, title: str = "") -> str:
     for r in lb_in.get("outboundRules", []):
         lb_rows.append(f"outbound {r['name']}: {r['protocol']}")
     lb_rows.append(f"pool: {', '.join(p['name'] for p in lb_in.get('backendAddressPools', []))}")
-    lb_rows.append(f"NAT rules: {len(nat_rules)} (one per VM)")
+    lb_rows.append(f"NAT rules: {len(nat_rules)} (one per VM)" if nat_rules else "NAT rules: none (no admin port)")
 
     nsg_rows = []
     for rule in plain(nsg.inputs).get("securityRules", []) if nsg else []:
@@ -163,7 +170,7 @@ def render(run: ProgramRun, title: str = "") -> str:
     vms_y = av_y + 44
     av_h = 54 + len(drawn) * (vm_h + vm_gap) + (LINE + 6 if hidden else 0)
     sub_h = (av_y - sub_y) + av_h + 16
-    vnet_h = sub_h + 70
+    vnet_h = sub_h + 70 + (LINE if _one(run, ":BastionHost") else 0)
     lb_h = 40 + LINE * len(lb_rows)
     height = max(vnet_h + 90, 360)
     width = vx + vw + 40
@@ -193,6 +200,10 @@ def render(run: ProgramRun, title: str = "") -> str:
     # VNet / subnet / NSG / availability set / VMs
     svg.box(vx, 70, vw, vnet_h, "vnet", dashed=True)
     svg.text(vx + 12, 92, f"VNet {vnet.name if vnet else ''}  {vnet_prefix}", bold=True)
+    if bastion is not None and vnet is not None:
+        bastion_subnets = [s for s in plain(vnet.inputs).get("subnets", []) if s.get("name") == "AzureBastionSubnet"]
+        prefix = bastion_subnets[0].get("addressPrefix", "") if bastion_subnets else ""
+        svg.text(vx + 12, 70 + vnet_h - 12, f"Azure Bastion {bastion.name} in AzureBastionSubnet {prefix}", size=11)
     svg.box(vx + 14, sub_y, vw - 28, sub_h, "subnet")
     outbound = "no default outbound" if subnet.get("defaultOutboundAccess") is False else "default outbound"
     svg.text(

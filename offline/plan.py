@@ -172,7 +172,12 @@ def details(r: engine.Registered) -> list[str]:
         custom = os_profile.get("customData")
         boot = f" cloud-init={len(base64.b64decode(custom))}B" if custom else ""
         size = i["hardwareProfile"]["vmSize"]
-        return [f"{size} {image['offer']}/{image['sku']} disk={disk} {security}{zones}{boot}"]
+        eah = " encryptionAtHost" if (i.get("securityProfile") or {}).get("encryptionAtHost") else ""
+        identity = f" identity={i['identity']['type']}" if i.get("identity") else ""
+        return [f"{size} {image['offer']}/{image['sku']} disk={disk} {security}{eah}{zones}{identity}{boot}"]
+    if kind == "BastionHost":
+        subnet = _short_id(i["ipConfigurations"][0]["subnet"]["id"])
+        return [f"sku={i['sku']['name']} tunneling={i.get('enableTunneling')} subnet={subnet}"]
     if kind == "VirtualMachineExtension":
         return [f"{i['publisher']}/{i['type']} {i['typeHandlerVersion']} on {i['vmName']}"]
     if kind == "RandomPassword":

@@ -1,0 +1,42 @@
+"""Azure Bastion: admin access to the VMs without any admin port on the public IP."""
+
+from __future__ import annotations
+
+import pulumi
+from pulumi_azure_native import network
+
+from .settings import MultiVmLoadBalancedArgs
+
+
+def build_bastion(
+    name: str,
+    args: MultiVmLoadBalancedArgs,
+    resource_group_name: pulumi.Input[str],
+    bastion_subnet_id: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> network.BastionHost:
+    public_ip = network.PublicIPAddress(
+        f"{name}-bastion-pip",
+        resource_group_name=resource_group_name,
+        sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
+        public_ip_allocation_method="Static",
+        public_ip_address_version="IPv4",
+        tags=args.tags,
+        opts=opts,
+    )
+    return network.BastionHost(
+        f"{name}-bastion",
+        resource_group_name=resource_group_name,
+        # Standard: the native-client tunnel behind `az network bastion ssh/rdp` needs it.
+        sku=network.SkuArgs(name="Standard"),
+        enable_tunneling=True,
+        ip_configurations=[
+            network.BastionHostIPConfigurationArgs(
+                name="bastion",
+                subnet=network.SubResourceArgs(id=bastion_subnet_id),
+                public_ip_address=network.SubResourceArgs(id=public_ip.id),
+            )
+        ],
+        tags=args.tags,
+        opts=opts,
+    )
