@@ -34,5 +34,9 @@ pulumi.export("adminEndpoints", stack.admin_endpoints)
 pulumi.export("vmNames", stack.vm_names)
 pulumi.export("privateIps", stack.private_ips)
 pulumi.export("resourceGroupName", stack.resource_group_name)
+if stack.workspace_id is not None:
+    pulumi.export("workspaceId", stack.workspace_id)
+    pulumi.export("probeFailuresQuery", stack.probe_failures_query)
+    pulumi.export("probeStatusCommand", stack.probe_status_command)
 if stack.admin_password is not None:
     pulumi.export("adminPassword", pulumi.Output.secret(stack.admin_password))

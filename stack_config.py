@@ -20,6 +20,7 @@ from components.settings import (
     ConfigError,
     HealthProbe,
     LbRule,
+    MonitoringSettings,
     MultiVmLoadBalancedArgs,
     validate,
 )
@@ -141,6 +142,27 @@ def _as_probe(raw: Any, problems: list[str]) -> HealthProbe:
     return HealthProbe(**values)
 
 
+def _as_monitoring(raw: Any, problems: list[str]) -> MonitoringSettings:
+    obj = _json(raw, dict, "{enabled: true, alertEmails: [ops@example.com], retentionDays: 30}")
+    _fields(obj, ("enabled", "alertEmails", "retentionDays"), "monitoring", problems)
+    default = MonitoringSettings()
+    values: dict[str, Any] = {}
+    try:
+        values["enabled"] = _as_bool(obj.get("enabled", default.enabled))
+    except _Bad as bad:
+        problems.append(f"monitoring.enabled: {obj.get('enabled')!r} {bad}")
+    try:
+        values["retention_days"] = _as_int(obj.get("retentionDays", default.retention_days))
+    except _Bad as bad:
+        problems.append(f"monitoring.retentionDays: {obj.get('retentionDays')!r} {bad}")
+    emails = obj.get("alertEmails", [])
+    if isinstance(emails, list):
+        values["alert_emails"] = tuple(emails)
+    else:
+        problems.append(f"monitoring.alertEmails: {emails!r} must be a list of e-mail addresses")
+    return MonitoringSettings(**values)
+
+
 def _as_tags(raw: Any) -> dict[str, str]:
     tags = _json(raw, dict, "{environment: dev, owner: platform-team}")
     if not all(isinstance(v, str) for v in tags.values()):
@@ -168,6 +190,7 @@ KEYS: dict[str, Key] = {
     "natFrontendPortStart": Key("nat_frontend_port_start", _as_int),
     "lbRules": Key("lb_rules", _as_str),  # parsed with its own problem list below
     "probe": Key("probe", _as_str),  # likewise
+    "monitoring": Key("monitoring", _as_str),  # likewise
     "vnetAddressSpace": Key("vnet_address_space", _as_str),
     "subnetPrefix": Key("subnet_prefix", _as_str),
     "dnsLabel": Key("dns_label", _as_str),
@@ -222,6 +245,8 @@ def args_from_config(
                 fields[spec.field] = _as_lb_rules(raw, problems)
             elif key == "probe":
                 fields[spec.field] = _as_probe(raw, problems)
+            elif key == "monitoring":
+                fields[spec.field] = _as_monitoring(raw, problems)
             else:
                 fields[spec.field] = spec.read(raw)
         except _Bad as bad:

@@ -5,6 +5,7 @@ from .settings import (
     ConfigError,
     HealthProbe,
     LbRule,
+    MonitoringSettings,
     MultiVmLoadBalancedArgs,
     validate,
 )
@@ -13,6 +14,7 @@ __all__ = [
     "ConfigError",
     "HealthProbe",
     "LbRule",
+    "MonitoringSettings",
     "MultiVmLoadBalanced",
     "MultiVmLoadBalancedArgs",
     "validate",

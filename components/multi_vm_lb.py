@@ -10,6 +10,7 @@ from pulumi_azure_native import resources
 from .bastion import build_bastion
 from .compute import build_compute
 from .loadbalancer import build_load_balancer
+from .monitoring import build_monitoring
 from .network import build_network
 from .settings import MultiVmLoadBalancedArgs, check
 
@@ -47,6 +48,12 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
     vnet_id: pulumi.Output[str]
     subnet_id: pulumi.Output[str]
     nsg_id: pulumi.Output[str]
+    #: Log Analytics workspace ID (monitoring on), else None.
+    workspace_id: pulumi.Output[str] | None
+    #: Kusto query of the LB's health events (monitoring on), else None.
+    probe_failures_query: pulumi.Output[str] | None
+    #: Azure CLI command listing probe status per backend instance (monitoring on), else None.
+    probe_status_command: pulumi.Output[str] | None
 
     def __init__(
         self,
@@ -78,6 +85,8 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
         if net.bastion_subnet_id is not None:
             bastion = build_bastion(name, args, rg_name, net.bastion_subnet_id, child)
 
+        watch = build_monitoring(name, args, rg_name, lb.lb, lb.public_ip, child) if args.monitoring.enabled else None
+
         ip = lb.public_ip.ip_address.apply(lambda a: a or "")
         fqdn = lb.public_ip.dns_settings.apply(lambda d: (d.fqdn or "") if d else "")
         host = pulumi.Output.all(ip, fqdn).apply(lambda p: p[1] or p[0])
@@ -107,6 +116,9 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
         self.vnet_id = net.vnet.id
         self.subnet_id = net.subnet_id
         self.nsg_id = net.nsg.id
+        self.workspace_id = watch.workspace.id if watch else None
+        self.probe_failures_query = watch.probe_failures_query if watch else None
+        self.probe_status_command = watch.probe_status_command if watch else None
 
         self.register_outputs(
             {

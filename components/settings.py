@@ -128,6 +128,27 @@ class HealthProbe:
     probe_threshold: int = 2
 
 
+@dataclass(frozen=True)
+class MonitoringSettings:
+    """Health-probe monitoring (stack config `monitoring`). Off by default: the dev stack
+    stays free of Log Analytics charges.
+
+    Example: ``MonitoringSettings(enabled=True, alert_emails=("ops@example.com",))``.
+    """
+
+    #: Create the workspace, diagnostic settings and alerts. Defaults to false.
+    enabled: bool = False
+    #: Where alerts go. Defaults to none: alerts fire in the portal only.
+    #: Config `alertEmails`.
+    alert_emails: tuple[str, ...] = ()
+    #: Log retention in days, 30-730. Config `retentionDays`. Defaults to 30 (included in
+    #: the Log Analytics price).
+    retention_days: int = 30
+
+
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+
+
 def _default_lb_rules() -> list[LbRule]:
     return [LbRule(frontend_port=80, backend_port=80, protocol="Tcp")]
 
@@ -206,6 +227,8 @@ class MultiVmLoadBalancedArgs:
     #: script (Windows, .ps1), relative to the working directory. Read when the program runs.
     #: Example: `bootstrap/app.yaml`.
     workload_file: str | None = None
+    #: Health-probe logs, metrics and alerts. Defaults to off.
+    monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
 
     @property
     def admin_port(self) -> int:
@@ -555,6 +578,26 @@ def _check_network(a: MultiVmLoadBalancedArgs) -> list[str]:
     return problems
 
 
+def _check_monitoring(a: MultiVmLoadBalancedArgs) -> list[str]:
+    m = a.monitoring
+    problems: list[str] = []
+    if not isinstance(m.enabled, bool):
+        problems.append(f"monitoring.enabled: {m.enabled!r} must be true or false")
+    if not _port_ok(m.retention_days, 30, 730):
+        problems.append(f"monitoring.retentionDays: {m.retention_days!r} must be an integer 30-730 (Log Analytics)")
+    seen: set[str] = set()
+    for i, address in enumerate(m.alert_emails):
+        if not isinstance(address, str) or not _EMAIL.match(address):
+            problems.append(f"monitoring.alertEmails[{i}]: {address!r} is not an e-mail address")
+        elif address.lower() in seen:
+            problems.append(f"monitoring.alertEmails[{i}]: {address!r} is listed twice")
+        else:
+            seen.add(address.lower())
+    if m.alert_emails and m.enabled is False:
+        problems.append("monitoring.alertEmails: is set, but monitoring.enabled is false; nothing would alert")
+    return problems
+
+
 def _check_tags(a: MultiVmLoadBalancedArgs) -> list[str]:
     if not isinstance(a.tags, Mapping):
         return [f"tags: {a.tags!r} must be a map of string to string"]
@@ -619,6 +662,7 @@ def validate(args: MultiVmLoadBalancedArgs, name: str = "web") -> list[str]:
             "starting with a letter and ending with a letter or digit"
         )
     problems += _check_tags(a)
+    problems += _check_monitoring(a)
     rg = a.resource_group_name
     if rg is not None and (not isinstance(rg, str) or not _RESOURCE_GROUP.match(rg) or rg.endswith(".")):
         problems.append(

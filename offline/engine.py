@@ -140,6 +140,10 @@ KIND_ORDER = {
             "NetworkInterface",
             "VirtualMachine",
             "VirtualMachineExtension",
+            "Workspace",
+            "DiagnosticSetting",
+            "ActionGroup",
+            "MetricAlert",
         ]
     )
 }
@@ -164,6 +168,10 @@ AZURE_TYPES: dict[str, tuple[str, str]] = {
     "azure-native:compute:AvailabilitySet": ("Microsoft.Compute/availabilitySets", "availabilitySetName"),
     "azure-native:compute:VirtualMachine": ("Microsoft.Compute/virtualMachines", "vmName"),
     "azure-native:compute:VirtualMachineExtension": ("Microsoft.Compute/virtualMachines", "vmExtensionName"),
+    "azure-native:operationalinsights:Workspace": ("Microsoft.OperationalInsights/workspaces", "workspaceName"),
+    "azure-native:monitor:ActionGroup": ("Microsoft.Insights/actionGroups", "actionGroupName"),
+    "azure-native:monitor:MetricAlert": ("Microsoft.Insights/metricAlerts", "ruleName"),
+    "azure-native:monitor:DiagnosticSetting": ("Microsoft.Insights/diagnosticSettings", "name"),
 }
 
 
@@ -200,6 +208,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
         rg = inputs.get("resourceGroupName", "")
         if args.typ == "azure-native:resources:ResourceGroup":
             rid = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{name}"
+        elif args.typ == "azure-native:monitor:DiagnosticSetting":
+            # An extension resource: it lives under the resource it watches.
+            rid = f"{inputs.get('resourceUri', '')}/providers/{arm_type}/{name}"
         elif args.typ == "azure-native:compute:VirtualMachineExtension":
             vm = inputs.get("vmName", "")
             rid = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}/providers/{arm_type}/{vm}/extensions/{name}"

@@ -180,6 +180,17 @@ def details(r: engine.Registered) -> list[str]:
         return [f"sku={i['sku']['name']} tunneling={i.get('enableTunneling')} subnet={subnet}"]
     if kind == "VirtualMachineExtension":
         return [f"{i['publisher']}/{i['type']} {i['typeHandlerVersion']} on {i['vmName']}"]
+    if kind == "Workspace":
+        return [f"sku={i['sku']['name']} retention={i.get('retentionInDays')}d"]
+    if kind == "DiagnosticSetting":
+        logs = ",".join(entry.get("category") or entry.get("categoryGroup", "") for entry in i.get("logs", []))
+        return [f"{_short_id(i['resourceUri'])} -> workspace logs={logs} metrics=AllMetrics"]
+    if kind == "ActionGroup":
+        return [f"e-mail {len(i.get('emailReceivers', []))} receiver(s)"]
+    if kind == "MetricAlert":
+        c = i["criteria"]["allOf"][0]
+        notify = "notifies action group" if i.get("actions") else "no action group"
+        return [f"{c['metricName']} {c['operator']} {c['threshold']} over {i['windowSize']} ({notify})"]
     if kind == "RandomPassword":
         return [f"length={i.get('length')} (secret)"]
     return []

@@ -15,7 +15,18 @@ from stack_config import KEYS
 PROJECT = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
 PROJECT_TEXT = (ROOT / "Pulumi.yaml").read_text()
 README = (ROOT / "README.md").read_text()
-OUTPUTS = ["publicIp", "url", "adminEndpoints", "vmNames", "privateIps", "resourceGroupName", "adminPassword"]
+OUTPUTS = [
+    "publicIp",
+    "url",
+    "adminEndpoints",
+    "vmNames",
+    "privateIps",
+    "resourceGroupName",
+    "adminPassword",
+    "workspaceId",
+    "probeFailuresQuery",
+    "probeStatusCommand",
+]
 
 
 def test_runtime_is_python_with_pip_in_a_virtualenv() -> None:

@@ -1,0 +1,183 @@
+"""Operability: the load balancer's health-probe logs and metrics in Log Analytics, and
+alerts when VMs drop out of rotation, the frontend fails or outbound SNAT runs out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import monitor, network, operationalinsights
+
+from .settings import MultiVmLoadBalancedArgs
+
+LB_NAMESPACE = "Microsoft.Network/loadBalancers"
+
+#: Health events of a Standard LB land in the resource-specific table ALBHealthEvent.
+PROBE_FAILURES_QUERY = (
+    "ALBHealthEvent\n"
+    "| where TimeGenerated > ago(24h)\n"
+    "| where LoadBalancerResourceId =~ '{lb_id}'\n"
+    "| project TimeGenerated, HealthEventType, Severity, FrontendIP, Description\n"
+    "| order by TimeGenerated desc"
+)
+
+#: Per-instance probe status is the DipAvailability metric split by backend IP (metrics
+#: exported to a workspace lose their dimensions, so this asks the metrics API itself).
+PROBE_STATUS_COMMAND = (
+    "az monitor metrics list --resource {lb_id} --metric DipAvailability --aggregation Average "
+    "--interval PT5M --offset 1h --filter \"BackendIPAddress eq '*'\" --output table"
+)
+
+
+@dataclass(frozen=True)
+class Alert:
+    key: str
+    description: str
+    metric: str
+    operator: str
+    threshold: float
+    aggregation: str
+    severity: int
+    dimensions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+ALERTS: tuple[Alert, ...] = (
+    Alert(
+        "backend-health",
+        "Health probes fail on at least one VM: it is out of rotation (DipAvailability < 100% for 5 minutes)",
+        "DipAvailability",
+        "LessThan",
+        100,
+        "Average",
+        1,
+    ),
+    Alert(
+        "data-path",
+        "The frontend's data path is degraded (VipAvailability < 100% for 5 minutes)",
+        "VipAvailability",
+        "LessThan",
+        100,
+        "Average",
+        1,
+    ),
+    Alert(
+        "snat-exhaustion",
+        "Outbound connections fail for lack of SNAT ports (failed SnatConnectionCount > 0)",
+        "SnatConnectionCount",
+        "GreaterThan",
+        0,
+        "Total",
+        2,
+        (("ConnectionState", ("failed",)),),
+    ),
+)
+
+
+@dataclass
+class Monitoring:
+    workspace: operationalinsights.Workspace
+    action_group: monitor.ActionGroup | None
+    alerts: list[monitor.MetricAlert]
+    probe_failures_query: pulumi.Output[str]
+    probe_status_command: pulumi.Output[str]
+
+
+def build_monitoring(
+    name: str,
+    args: MultiVmLoadBalancedArgs,
+    resource_group_name: pulumi.Input[str],
+    lb: network.LoadBalancer,
+    public_ip: network.PublicIPAddress,
+    opts: pulumi.ResourceOptions,
+) -> Monitoring:
+    m = args.monitoring
+    workspace = operationalinsights.Workspace(
+        f"{name}-logs",
+        resource_group_name=resource_group_name,
+        sku=operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
+        retention_in_days=m.retention_days,
+        tags=args.tags,
+        opts=opts,
+    )
+    monitor.DiagnosticSetting(
+        f"{name}-lb-diagnostics",
+        name="to-log-analytics",
+        resource_uri=lb.id,
+        workspace_id=workspace.id,
+        # Resource-specific tables (ALBHealthEvent), not the shared AzureDiagnostics.
+        log_analytics_destination_type="Dedicated",
+        logs=[monitor.DiagnosticsLogSettingsArgs(category="LoadBalancerHealthEvent", enabled=True)],
+        metrics=[monitor.DiagnosticsMetricSettingsArgs(category="AllMetrics", enabled=True)],
+        opts=opts,
+    )
+    monitor.DiagnosticSetting(
+        f"{name}-pip-diagnostics",
+        name="to-log-analytics",
+        resource_uri=public_ip.id,
+        workspace_id=workspace.id,
+        log_analytics_destination_type="Dedicated",
+        logs=[monitor.DiagnosticsLogSettingsArgs(category_group="allLogs", enabled=True)],
+        metrics=[monitor.DiagnosticsMetricSettingsArgs(category="AllMetrics", enabled=True)],
+        opts=opts,
+    )
+    action_group = None
+    if m.alert_emails:
+        action_group = monitor.ActionGroup(
+            f"{name}-alerts",
+            resource_group_name=resource_group_name,
+            location="Global",
+            group_short_name=f"{name}-lb"[:12],  # Azure allows 12 characters
+            enabled=True,
+            email_receivers=[
+                monitor.MicrosoftCommonEmailReceiverArgs(
+                    name=f"email-{i}", email_address=address, use_common_alert_schema=True
+                )
+                for i, address in enumerate(m.alert_emails, start=1)
+            ],
+            tags=args.tags,
+            opts=opts,
+        )
+    alerts = [
+        monitor.MetricAlert(
+            f"{name}-alert-{alert.key}",
+            resource_group_name=resource_group_name,
+            location="global",
+            description=alert.description,
+            severity=alert.severity,
+            enabled=True,
+            auto_mitigate=True,
+            scopes=[lb.id],
+            evaluation_frequency="PT1M",
+            window_size="PT5M",
+            criteria=monitor.MetricAlertSingleResourceMultipleMetricCriteriaArgs(
+                odata_type="Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+                all_of=[
+                    monitor.MetricCriteriaArgs(
+                        criterion_type="StaticThresholdCriterion",
+                        name=alert.metric,
+                        metric_name=alert.metric,
+                        metric_namespace=LB_NAMESPACE,
+                        operator=alert.operator,
+                        threshold=alert.threshold,
+                        time_aggregation=alert.aggregation,
+                        dimensions=[
+                            monitor.MetricDimensionArgs(name=dim, operator="Include", values=list(values))
+                            for dim, values in alert.dimensions
+                        ]
+                        or None,
+                    )
+                ],
+            ),
+            actions=[monitor.MetricAlertActionArgs(action_group_id=action_group.id)] if action_group else None,
+            tags=args.tags,
+            opts=opts,
+        )
+        for alert in ALERTS
+    ]
+    return Monitoring(
+        workspace=workspace,
+        action_group=action_group,
+        alerts=alerts,
+        probe_failures_query=lb.id.apply(lambda i: PROBE_FAILURES_QUERY.format(lb_id=i)),
+        probe_status_command=lb.id.apply(lambda i: PROBE_STATUS_COMMAND.format(lb_id=i)),
+    )
