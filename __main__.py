@@ -28,7 +28,10 @@ offline = isinstance(get_monitor(), MockMonitor)
 args = args_from_config(values, secret_keys, allow_placeholder_key=offline)
 stack = MultiVmLoadBalanced(COMPONENT_NAME, args)
 
-pulumi.export("publicIp", stack.public_ip_address)
+if stack.public_ip_address is not None:
+    pulumi.export("publicIp", stack.public_ip_address)
+else:
+    pulumi.export("privateFrontendIp", stack.frontend_ip)
 pulumi.export("url", stack.url)
 pulumi.export("adminEndpoints", stack.admin_endpoints)
 pulumi.export("vmNames", stack.vm_names)

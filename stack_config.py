@@ -27,13 +27,6 @@ from components.settings import (
 
 COMPONENT_NAME = "web"
 
-#: Stands in for the user's SSH key in the offline plan only (a well-formed ed25519 key
-#: whose private half nobody has). The program refuses it unless it runs on the mock
-#: engine, so `pulumi up` can never deploy with it.
-PLACEHOLDER_SSH_KEY = (
-    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA PLACEHOLDER-offline-plan-only"
-)
-
 
 class _Bad(ValueError):
     """A value of the wrong shape; its message says what is allowed."""
@@ -205,6 +198,9 @@ KEYS: dict[str, Key] = {
     "bastionSubnetPrefix": Key("bastion_subnet_prefix", _as_str),
     "webSourcePrefixes": Key("web_source_prefixes", _as_prefixes),
     "encryptionAtHost": Key("encryption_at_host", _as_bool),
+    "frontendType": Key("frontend_type", lambda r: _as_str(r).lower()),
+    "frontendPrivateIp": Key("frontend_private_ip", _as_str),
+    "subnetId": Key("subnet_id", _as_str),
     "workloadFile": Key("workload_file", _as_str),
 }
 
@@ -222,11 +218,6 @@ def args_from_config(
     `PLACEHOLDER_SSH_KEY`."""
     secret_keys = secret_keys or set()
     problems: list[str] = []
-    if not allow_placeholder_key and values.get("sshPublicKey") == PLACEHOLDER_SSH_KEY:
-        problems.append(
-            "sshPublicKey: is the offline plan's placeholder, not your key; "
-            'pulumi config set sshPublicKey "$(cat ~/.ssh/id_ed25519.pub)"'
-        )
     fields: dict[str, Any] = {}
     for key, raw in values.items():
         spec = KEYS.get(key)
@@ -256,7 +247,11 @@ def args_from_config(
     # A key whose value could not even be read keeps its default above; rules about it
     # would only repeat that problem.
     unreadable = {p.split(":")[0].split(".")[0].split("[")[0] for p in problems}
-    problems += [p for p in validate(args, name) if p.split(":")[0].split(".")[0].split("[")[0] not in unreadable]
+    problems += [
+        p
+        for p in validate(args, name, allow_placeholder_key)
+        if p.split(":")[0].split(".")[0].split("[")[0] not in unreadable
+    ]
     if problems:
         raise ConfigError(problems, context="stack configuration")
     return args

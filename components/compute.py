@@ -136,6 +136,7 @@ def build_compute(
     subnet_id: pulumi.Input[str],
     backend_pool_id: pulumi.Input[str],
     nat_rule_ids: list[pulumi.Output[str]],
+    nic_nsg_id: pulumi.Input[str] | None,
     opts: pulumi.ResourceOptions,
 ) -> Compute:
     avset = compute.AvailabilitySet(
@@ -176,6 +177,8 @@ def build_compute(
                     ),
                 )
             ],
+            # On a subnet we do not own, the NSG guards each NIC instead of the subnet.
+            network_security_group=network.NetworkSecurityGroupArgs(id=nic_nsg_id) if nic_nsg_id else None,
             tags=args.tags,
             opts=opts,
         )

@@ -29,7 +29,8 @@ def nat_rule_name(index: int) -> str:
 
 @dataclass
 class LoadBalancer:
-    public_ip: network.PublicIPAddress
+    #: The frontend's public IP; None for an internal frontend.
+    public_ip: network.PublicIPAddress | None
     lb: network.LoadBalancer
     #: IDs taken from the created LB (so users of them wait for it).
     backend_pool_id: pulumi.Output[str]
@@ -41,20 +42,25 @@ def build_load_balancer(
     args: MultiVmLoadBalancedArgs,
     resource_group_name: pulumi.Input[str],
     resource_group_id: pulumi.Input[str],
+    subnet_id: pulumi.Input[str],
     opts: pulumi.ResourceOptions,
 ) -> LoadBalancer:
-    public_ip = network.PublicIPAddress(
-        f"{name}-pip",
-        resource_group_name=resource_group_name,
-        # Basic public IPs are retired; Standard ones must be Static.
-        sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
-        public_ip_allocation_method="Static",
-        public_ip_address_version="IPv4",
-        dns_settings=(
-            network.PublicIPAddressDnsSettingsArgs(domain_name_label=args.dns_label) if args.dns_label else None
-        ),
-        tags=args.tags,
-        opts=opts,
+    public_ip = (
+        None
+        if args.internal
+        else network.PublicIPAddress(
+            f"{name}-pip",
+            resource_group_name=resource_group_name,
+            # Basic public IPs are retired; Standard ones must be Static.
+            sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
+            public_ip_allocation_method="Static",
+            public_ip_address_version="IPv4",
+            dns_settings=(
+                network.PublicIPAddressDnsSettingsArgs(domain_name_label=args.dns_label) if args.dns_label else None
+            ),
+            tags=args.tags,
+            opts=opts,
+        )
     )
 
     lb_name = f"{name}-lb"
@@ -66,20 +72,29 @@ def build_load_balancer(
     frontend = ref("frontendIPConfigurations", FRONTEND)
     pool = ref("backendAddressPools", POOL)
     probe = args.probe
+    if public_ip is not None:
+        frontend_config = network.FrontendIPConfigurationArgs(
+            name=FRONTEND, public_ip_address=network.PublicIPAddressArgs(id=public_ip.id)
+        )
+    else:
+        frontend_config = network.FrontendIPConfigurationArgs(
+            name=FRONTEND,
+            subnet=network.SubnetArgs(id=subnet_id),
+            private_ip_allocation_method="Static" if args.frontend_private_ip else "Dynamic",
+            private_ip_address=args.frontend_private_ip,
+        )
+    # Outbound rules need a public frontend; an internal tier gets out through its
+    # subnet's NAT gateway instead.
+    outbound = public_ip is not None
     # Per-VM admin NAT rules exist only with admin_access "nat".
-    nat_indexes = range(1, args.vm_count + 1) if args.admin_access == "nat" else range(0)
+    nat_indexes = range(1, args.vm_count + 1) if args.admin_mode == "nat" else range(0)
 
     lb = network.LoadBalancer(
         f"{name}-lb",
         load_balancer_name=lb_name,
         resource_group_name=resource_group_name,
         sku=network.LoadBalancerSkuArgs(name="Standard", tier="Regional"),
-        frontend_ip_configurations=[
-            network.FrontendIPConfigurationArgs(
-                name=FRONTEND,
-                public_ip_address=network.PublicIPAddressArgs(id=public_ip.id),
-            )
-        ],
+        frontend_ip_configurations=[frontend_config],
         backend_address_pools=[network.BackendAddressPoolArgs(name=POOL)],
         probes=[
             network.ProbeArgs(
@@ -106,7 +121,7 @@ def build_load_balancer(
                 load_distribution="Default",
                 # Azure fails the deployment when a rule shares its frontend with an
                 # outbound rule and still claims SNAT for itself.
-                disable_outbound_snat=True,
+                disable_outbound_snat=True if outbound else None,
             )
             for rule in args.lb_rules
         ],
@@ -121,7 +136,9 @@ def build_load_balancer(
                 enable_tcp_reset=True,
                 idle_timeout_in_minutes=4,
             )
-        ],
+        ]
+        if outbound
+        else None,
         inbound_nat_rules=[
             network.InboundNatRuleArgs(
                 name=nat_rule_name(i),

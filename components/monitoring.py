@@ -82,12 +82,33 @@ class Monitoring:
     probe_status_command: pulumi.Output[str]
 
 
+def _diagnostics(
+    logical_name: str,
+    target: pulumi.Input[str],
+    workspace: operationalinsights.Workspace,
+    opts: pulumi.ResourceOptions,
+    category: str | None = None,
+    category_group: str | None = None,
+) -> monitor.DiagnosticSetting:
+    return monitor.DiagnosticSetting(
+        logical_name,
+        name="to-log-analytics",
+        resource_uri=target,
+        workspace_id=workspace.id,
+        # Resource-specific tables (ALBHealthEvent), not the shared AzureDiagnostics.
+        log_analytics_destination_type="Dedicated",
+        logs=[monitor.DiagnosticsLogSettingsArgs(category=category, category_group=category_group, enabled=True)],
+        metrics=[monitor.DiagnosticsMetricSettingsArgs(category="AllMetrics", enabled=True)],
+        opts=opts,
+    )
+
+
 def build_monitoring(
     name: str,
     args: MultiVmLoadBalancedArgs,
     resource_group_name: pulumi.Input[str],
     lb: network.LoadBalancer,
-    public_ip: network.PublicIPAddress,
+    public_ip: network.PublicIPAddress | None,
     opts: pulumi.ResourceOptions,
 ) -> Monitoring:
     m = args.monitoring
@@ -99,27 +120,9 @@ def build_monitoring(
         tags=args.tags,
         opts=opts,
     )
-    monitor.DiagnosticSetting(
-        f"{name}-lb-diagnostics",
-        name="to-log-analytics",
-        resource_uri=lb.id,
-        workspace_id=workspace.id,
-        # Resource-specific tables (ALBHealthEvent), not the shared AzureDiagnostics.
-        log_analytics_destination_type="Dedicated",
-        logs=[monitor.DiagnosticsLogSettingsArgs(category="LoadBalancerHealthEvent", enabled=True)],
-        metrics=[monitor.DiagnosticsMetricSettingsArgs(category="AllMetrics", enabled=True)],
-        opts=opts,
-    )
-    monitor.DiagnosticSetting(
-        f"{name}-pip-diagnostics",
-        name="to-log-analytics",
-        resource_uri=public_ip.id,
-        workspace_id=workspace.id,
-        log_analytics_destination_type="Dedicated",
-        logs=[monitor.DiagnosticsLogSettingsArgs(category_group="allLogs", enabled=True)],
-        metrics=[monitor.DiagnosticsMetricSettingsArgs(category="AllMetrics", enabled=True)],
-        opts=opts,
-    )
+    _diagnostics(f"{name}-lb-diagnostics", lb.id, workspace, opts, category="LoadBalancerHealthEvent")
+    if public_ip is not None:
+        _diagnostics(f"{name}-pip-diagnostics", public_ip.id, workspace, opts, category_group="allLogs")
     action_group = None
     if m.alert_emails:
         action_group = monitor.ActionGroup(
@@ -173,6 +176,8 @@ def build_monitoring(
             opts=opts,
         )
         for alert in ALERTS
+        # SNAT ports exist only where outbound rules do: on a public frontend.
+        if public_ip is not None or alert.key != "snat-exhaustion"
     ]
     return Monitoring(
         workspace=workspace,

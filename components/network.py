@@ -24,8 +24,11 @@ PRIORITY_DENY_ALL = 4096
 
 @dataclass
 class Network:
-    vnet: network.VirtualNetwork
+    #: The VNet, unless the VMs go on an existing subnet (`subnet_id`).
+    vnet: network.VirtualNetwork | None
     nsg: network.NetworkSecurityGroup
+    #: True when the NSG cannot go on a subnet we do not own: it goes on each NIC instead.
+    nsg_on_nics: bool
     #: ID of the VMs' subnet, built from the VNet's ID: inline subnets are not resources.
     subnet_id: pulumi.Output[str]
     #: ID of the AzureBastionSubnet (admin_access bastion), else None.
@@ -59,8 +62,10 @@ def _inbound(
 
 
 def security_rules(args: MultiVmLoadBalancedArgs) -> list[network.SecurityRuleArgs]:
-    """Inbound rules of the subnet NSG: probes, web ports, admin allow-list, deny the rest."""
-    subnet = args.subnet_prefix
+    """Inbound rules of the NSG: probes, web ports, admin allow-list, deny the rest."""
+    # On a subnet we created, rules name its prefix; on NICs of a subnet we do not know,
+    # the NSG guards only those NICs, so "*" means exactly them.
+    subnet = args.subnet_prefix if args.subnet_id is None else "*"
     # Azure's default AllowAzureLoadBalancerInBound sits at 65001, below our deny-all,
     # so the probe source must be admitted explicitly or every VM is marked down.
     rules = [
@@ -76,7 +81,7 @@ def security_rules(args: MultiVmLoadBalancedArgs) -> list[network.SecurityRuleAr
     ]
     # A Standard LB keeps the client's address and rewrites only the destination, so the
     # NSG sees the *backend* port coming from the Internet.
-    web = args.web_source_prefixes
+    web = args.web_sources
     web_sources: str | list[str] = web[0] if len(web) == 1 else list(web)
     rules += [
         _inbound(
@@ -90,7 +95,7 @@ def security_rules(args: MultiVmLoadBalancedArgs) -> list[network.SecurityRuleAr
         )
         for i, rule in enumerate(args.lb_rules)
     ]
-    if args.admin_access == "nat" and args.admin_source_prefixes:
+    if args.admin_mode == "nat" and args.admin_source_prefixes:
         rules.append(
             _inbound(
                 "allow-admin-from-allow-list",
@@ -102,7 +107,7 @@ def security_rules(args: MultiVmLoadBalancedArgs) -> list[network.SecurityRuleAr
                 subnet,
             )
         )
-    elif args.admin_access == "bastion":
+    elif args.admin_mode == "bastion":
         rules.append(
             _inbound(
                 "allow-admin-from-bastion",
@@ -135,6 +140,17 @@ def build_network(
         tags=args.tags,
         opts=opts,
     )
+    if args.subnet_id is not None:
+        # Bring your own subnet: its VNet, its subnet-level NSG and its egress are the
+        # owner's; this component only adds its VMs there.
+        return Network(
+            vnet=None,
+            nsg=nsg,
+            nsg_on_nics=True,
+            subnet_id=pulumi.Output.from_input(args.subnet_id),
+            bastion_subnet_id=None,
+        )
+    nat_gateway = _nat_gateway(name, args, resource_group_name, opts) if args.internal else None
     vnet = network.VirtualNetwork(
         f"{name}-vnet",
         resource_group_name=resource_group_name,
@@ -144,15 +160,15 @@ def build_network(
                 name=SUBNET_NAME,
                 address_prefix=args.subnet_prefix,
                 network_security_group=network.NetworkSecurityGroupArgs(id=nsg.id),
-                # Private subnet: the VMs get out only through the LB's outbound rule,
-                # which is explicit, sized and stable (default outbound access is retired).
+                # Private subnet: the VMs get out only through the LB's outbound rule
+                # (public) or the NAT gateway (internal), which are explicit and sized.
                 default_outbound_access=False,
+                nat_gateway=network.SubResourceArgs(id=nat_gateway.id) if nat_gateway else None,
             ),
             *(
-                # Bastion manages its own traffic; Azure wants this exact name and no
-                # default outbound access change here.
+                # Bastion manages its own traffic; Azure wants this exact name.
                 [network.SubnetArgs(name=BASTION_SUBNET, address_prefix=args.bastion_subnet_prefix)]
-                if args.admin_access == "bastion"
+                if args.admin_mode == "bastion"
                 else []
             ),
         ],
@@ -161,6 +177,32 @@ def build_network(
     )
     subnet_id = pulumi.Output.concat(vnet.id, f"/subnets/{SUBNET_NAME}")
     bastion_subnet_id = (
-        pulumi.Output.concat(vnet.id, f"/subnets/{BASTION_SUBNET}") if args.admin_access == "bastion" else None
+        pulumi.Output.concat(vnet.id, f"/subnets/{BASTION_SUBNET}") if args.admin_mode == "bastion" else None
     )
-    return Network(vnet=vnet, nsg=nsg, subnet_id=subnet_id, bastion_subnet_id=bastion_subnet_id)
+    return Network(vnet=vnet, nsg=nsg, nsg_on_nics=False, subnet_id=subnet_id, bastion_subnet_id=bastion_subnet_id)
+
+
+def _nat_gateway(
+    name: str, args: MultiVmLoadBalancedArgs, resource_group_name: pulumi.Input[str], opts: pulumi.ResourceOptions
+) -> network.NatGateway:
+    """Egress for an internal tier: an internal LB cannot have outbound rules, and the
+    subnet has no default outbound access, so without this the VMs could not install
+    their web server or patches."""
+    public_ip = network.PublicIPAddress(
+        f"{name}-natgw-pip",
+        resource_group_name=resource_group_name,
+        sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
+        public_ip_allocation_method="Static",
+        public_ip_address_version="IPv4",
+        tags=args.tags,
+        opts=opts,
+    )
+    return network.NatGateway(
+        f"{name}-natgw",
+        resource_group_name=resource_group_name,
+        sku=network.NatGatewaySkuArgs(name="Standard"),
+        public_ip_addresses=[network.SubResourceArgs(id=public_ip.id)],
+        idle_timeout_in_minutes=4,
+        tags=args.tags,
+        opts=opts,
+    )

@@ -32,6 +32,11 @@ OS_TYPES: tuple[str, ...] = ("linux", "windows")
 LB_PROTOCOLS: tuple[str, ...] = ("Tcp", "Udp")
 PROBE_PROTOCOLS: tuple[str, ...] = ("Http", "Https", "Tcp")
 ADMIN_ACCESS: tuple[str, ...] = ("nat", "bastion", "none")
+FRONTEND_TYPES: tuple[str, ...] = ("public", "internal")
+_SUBNET_ID = re.compile(
+    r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/virtualNetworks/[^/]+/subnets/[^/]+$",
+    re.IGNORECASE,
+)
 BASTION_SUBNET = "AzureBastionSubnet"  # the name Azure requires
 OS_DISK_TYPES: tuple[str, ...] = (
     "Standard_LRS",
@@ -72,6 +77,14 @@ _VM_SIZE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{2,63}$")
 _USERNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _TAG_NAME_FORBIDDEN = re.compile(r"[<>%&\\?/]")
 _SERVICE_TAG = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*$")
+
+
+#: Stands in for the user's SSH key in the offline plan only (a well-formed ed25519 key
+#: whose private half nobody has). Validation refuses it unless the program runs on the
+#: mock engine, so `pulumi up` can never deploy with it.
+PLACEHOLDER_SSH_KEY = (
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA PLACEHOLDER-offline-plan-only"
+)
 
 
 class ConfigError(pulumi.RunError):
@@ -181,16 +194,28 @@ class MultiVmLoadBalancedArgs:
     #: IPv4 addresses or CIDRs allowed to reach the per-VM admin NAT ports (admin_access
     #: `nat` only). Defaults to none: nobody. Example: `["203.0.113.7", "198.51.100.0/24"]`.
     admin_source_prefixes: list[str] = field(default_factory=list)
-    #: How admins reach the VMs: `nat` (a NAT port per VM on the public IP, open to
-    #: `admin_source_prefixes` only), `bastion` (Azure Bastion, no admin port on the public
-    #: IP), or `none` (no admin path). Defaults to `nat`.
-    admin_access: str = "nat"
+    #: How admins reach the VMs: `nat` (a NAT port per VM on the frontend, open to
+    #: `admin_source_prefixes` only), `bastion` (Azure Bastion, no admin port on the
+    #: frontend), or `none` (no admin path). Defaults to `nat` for a public frontend and
+    #: `none` for an internal one (internal tiers are reached from inside).
+    admin_access: str | None = None
     #: The AzureBastionSubnet (admin_access `bastion`): a /26 or larger inside the VNet.
     #: Defaults to `10.0.2.0/26`.
     bastion_subnet_prefix: str = "10.0.2.0/26"
     #: Addresses, CIDRs or service tags the load-balanced ports are open to. Defaults to
-    #: `["Internet"]`. Example: `["203.0.113.0/24", "AzureFrontDoor.Backend"]`.
-    web_source_prefixes: list[str] = field(default_factory=lambda: ["Internet"])
+    #: `["Internet"]` for a public frontend and `["VirtualNetwork"]` for an internal one.
+    #: Example: `["203.0.113.0/24", "AzureFrontDoor.Backend"]`.
+    web_source_prefixes: list[str] | None = None
+    #: `public` (a Standard public IP) or `internal` (a private frontend on the VMs'
+    #: subnet, no public IP). Defaults to `public`.
+    frontend_type: str = "public"
+    #: Static private IP of an internal frontend; must be inside the subnet. Defaults to
+    #: none: Azure assigns one.
+    frontend_private_ip: str | None = None
+    #: ID of an existing subnet for the VMs (and an internal frontend). The component then
+    #: creates no VNet; its NSG goes on each NIC, and the subnet's owner provides egress
+    #: for internal tiers (a NAT gateway). Defaults to none: a VNet and subnet are created.
+    subnet_id: pulumi.Input[str] | None = None
     #: Encrypt temp disks and caches on the host. Needs the subscription feature
     #: Microsoft.Compute/EncryptionAtHost registered first. Defaults to false.
     encryption_at_host: bool = False
@@ -208,8 +233,9 @@ class MultiVmLoadBalancedArgs:
     dns_label: str | None = None
     #: Tags put on every resource that takes them. Defaults to none.
     tags: dict[str, str] = field(default_factory=dict)
-    #: Existing resource group to deploy into. Defaults to none: a group is created.
-    resource_group_name: str | None = None
+    #: Existing resource group to deploy into (a name, or another resource's output).
+    #: Defaults to none: a group is created.
+    resource_group_name: pulumi.Input[str] | None = None
     #: OS disk storage type. Defaults to `StandardSSD_LRS` (works with every size).
     os_disk_type: str = "StandardSSD_LRS"
     #: Trusted Launch (Secure Boot + vTPM). Needs a Gen2 image (both default images are)
@@ -229,6 +255,24 @@ class MultiVmLoadBalancedArgs:
     workload_file: str | None = None
     #: Health-probe logs, metrics and alerts. Defaults to off.
     monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
+
+    @property
+    def admin_mode(self) -> str:
+        """The admin access in force: `admin_access`, or the default for the frontend."""
+        if self.admin_access is not None:
+            return self.admin_access
+        return "none" if self.frontend_type == "internal" else "nat"
+
+    @property
+    def web_sources(self) -> list[str]:
+        """The web source prefixes in force: `web_source_prefixes`, or the frontend's default."""
+        if self.web_source_prefixes is not None:
+            return self.web_source_prefixes
+        return ["VirtualNetwork"] if self.frontend_type == "internal" else ["Internet"]
+
+    @property
+    def internal(self) -> bool:
+        return self.frontend_type == "internal"
 
     @property
     def admin_port(self) -> int:
@@ -383,11 +427,11 @@ def _check_prefixes(a: MultiVmLoadBalancedArgs) -> list[str]:
 
 
 def _check_web_prefixes(a: MultiVmLoadBalancedArgs) -> list[str]:
-    if not isinstance(a.web_source_prefixes, list) or not a.web_source_prefixes:
+    if not isinstance(a.web_sources, list) or not a.web_sources:
         return [f"webSourcePrefixes: {a.web_source_prefixes!r} must be a non-empty list, e.g. [Internet]"]
     problems: list[str] = []
     seen: set[str] = set()
-    for i, prefix in enumerate(a.web_source_prefixes):
+    for i, prefix in enumerate(a.web_sources):
         where = f"webSourcePrefixes[{i}]"
         if not isinstance(prefix, str) or prefix.strip() in ("*", "Any", "any"):
             problems.append(f"{where}: {prefix!r} must be an IPv4 address, a CIDR or a service tag (use Internet)")
@@ -417,16 +461,22 @@ def _check_web_prefixes(a: MultiVmLoadBalancedArgs) -> list[str]:
 
 
 def _check_admin_access(a: MultiVmLoadBalancedArgs) -> list[str]:
-    if a.admin_access not in ADMIN_ACCESS:
+    if a.admin_mode not in ADMIN_ACCESS:
         return [f"adminAccess: {a.admin_access!r} must be one of {', '.join(ADMIN_ACCESS)}"]
     problems: list[str] = []
-    if a.admin_access != "nat" and a.admin_source_prefixes:
+    if a.admin_mode != "nat" and a.admin_source_prefixes:
         problems.append(
-            f"adminSourcePrefixes: is set, but adminAccess is {a.admin_access}: there are no admin NAT "
+            f"adminSourcePrefixes: is set, but adminAccess is {a.admin_mode}: there are no admin NAT "
             "ports to open; remove it or use adminAccess nat"
         )
-    if a.admin_access != "bastion":
+    if a.admin_mode != "bastion":
         return problems
+    if a.subnet_id is not None:
+        return [
+            *problems,
+            "adminAccess: 'bastion' needs an AzureBastionSubnet in a VNet this component creates; with "
+            "subnetId, put Bastion in your own VNet and use adminAccess none",
+        ]
     try:
         bastion = ipaddress.IPv4Network(a.bastion_subnet_prefix, strict=True)
     except (ValueError, TypeError) as err:
@@ -446,6 +496,42 @@ def _check_admin_access(a: MultiVmLoadBalancedArgs) -> list[str]:
         )
     elif bastion.overlaps(subnet):
         problems.append(f"bastionSubnetPrefix: {a.bastion_subnet_prefix!r} overlaps subnetPrefix {a.subnet_prefix!r}")
+    return problems
+
+
+def _check_frontend(a: MultiVmLoadBalancedArgs) -> list[str]:
+    if a.frontend_type not in FRONTEND_TYPES:
+        return [f"frontendType: {a.frontend_type!r} must be one of {', '.join(FRONTEND_TYPES)}"]
+    problems: list[str] = []
+    if isinstance(a.subnet_id, str) and not _SUBNET_ID.match(a.subnet_id):
+        problems.append(
+            f"subnetId: {a.subnet_id!r} is not a subnet resource ID "
+            "(/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<name>)"
+        )
+    if not a.internal:
+        if a.frontend_private_ip is not None:
+            problems.append(f"frontendPrivateIp: {a.frontend_private_ip!r} is only used with frontendType internal")
+        return problems
+    if a.dns_label is not None:
+        problems.append(f"dnsLabel: {a.dns_label!r} needs a public IP; an internal frontend has none")
+    ip = a.frontend_private_ip
+    if ip is None:
+        return problems
+    try:
+        address = ipaddress.IPv4Address(ip)
+    except ValueError:
+        return [*problems, f"frontendPrivateIp: {ip!r} is not an IPv4 address"]
+    if a.subnet_id is None:
+        try:
+            subnet = ipaddress.IPv4Network(a.subnet_prefix, strict=True)
+        except (ValueError, TypeError):
+            return problems  # reported under subnetPrefix
+        offset = int(address) - int(subnet.network_address)
+        if address not in subnet or offset < 4 or address == subnet.broadcast_address:
+            problems.append(
+                f"frontendPrivateIp: {ip!r} must be a usable address of subnetPrefix {a.subnet_prefix!r} "
+                "(Azure reserves the first four and the last)"
+            )
     return problems
 
 
@@ -612,10 +698,16 @@ def _check_tags(a: MultiVmLoadBalancedArgs) -> list[str]:
     return problems
 
 
-def validate(args: MultiVmLoadBalancedArgs, name: str = "web") -> list[str]:
-    """Every problem with `args` (and the component `name`), as user-facing strings."""
+def validate(args: MultiVmLoadBalancedArgs, name: str = "web", allow_placeholder_key: bool = False) -> list[str]:
+    """Every problem with `args` (and the component `name`), as user-facing strings.
+    `allow_placeholder_key` is for the offline plan only."""
     a = args
     problems: list[str] = []
+    if not allow_placeholder_key and a.ssh_public_key == PLACEHOLDER_SSH_KEY:
+        problems.append(
+            "sshPublicKey: is the offline plan's placeholder, not your key; "
+            'pulumi config set sshPublicKey "$(cat ~/.ssh/id_ed25519.pub)"'
+        )
     if not isinstance(name, str) or not _COMPONENT_NAME.match(name):
         problems.append(
             f"component name: {name!r} must be 1-40 letters, digits or '-', starting with a "
@@ -644,6 +736,7 @@ def validate(args: MultiVmLoadBalancedArgs, name: str = "web") -> list[str]:
         problems += _check_username(a)
         problems += _check_credentials(a)
     problems += _check_prefixes(a)
+    problems += _check_frontend(a)
     problems += _check_admin_access(a)
     problems += _check_web_prefixes(a)
     rule_problems = _check_lb_rules(a)
@@ -655,7 +748,8 @@ def validate(args: MultiVmLoadBalancedArgs, name: str = "web") -> list[str]:
         problems += workload.problems(
             a.workload, a.workload_file, a.os_type, a.probe.protocol, a.probe.port, a.probe.path
         )
-    problems += _check_network(a)
+    if a.subnet_id is None:
+        problems += _check_network(a)
     if a.dns_label is not None and (not isinstance(a.dns_label, str) or not _DNS_LABEL.match(a.dns_label)):
         problems.append(
             f"dnsLabel: {a.dns_label!r} must be 3-63 lowercase letters, digits or '-', "
@@ -664,7 +758,7 @@ def validate(args: MultiVmLoadBalancedArgs, name: str = "web") -> list[str]:
     problems += _check_tags(a)
     problems += _check_monitoring(a)
     rg = a.resource_group_name
-    if rg is not None and (not isinstance(rg, str) or not _RESOURCE_GROUP.match(rg) or rg.endswith(".")):
+    if isinstance(rg, str) and (not _RESOURCE_GROUP.match(rg) or rg.endswith(".")):
         problems.append(
             f"resourceGroupName: {rg!r} must be 1-90 letters, digits, '_', '-', '.', '(' or ')' "
             "and must not end with '.'"
@@ -672,8 +766,8 @@ def validate(args: MultiVmLoadBalancedArgs, name: str = "web") -> list[str]:
     return problems
 
 
-def check(args: MultiVmLoadBalancedArgs, name: str = "web") -> None:
+def check(args: MultiVmLoadBalancedArgs, name: str = "web", allow_placeholder_key: bool = False) -> None:
     """Raise one `ConfigError` listing every problem; return quietly if there is none."""
-    problems = validate(args, name)
+    problems = validate(args, name, allow_placeholder_key)
     if problems:
         raise ConfigError(problems)

@@ -60,7 +60,7 @@ def load_config(
     stack: str, sets: Sequence[str] = (), secrets: Sequence[str] = (), root: Path = ROOT
 ) -> tuple[stackfile.StackConfig, list[str]]:
     """Merged config plus notes for the reader (for example, the placeholder key)."""
-    from stack_config import PLACEHOLDER_SSH_KEY  # the program's own module
+    from components.settings import PLACEHOLDER_SSH_KEY
 
     overrides = _parse_assignments(sets, "--set")
     secret_values = _parse_assignments(secrets, "--secret")

@@ -206,4 +206,4 @@ def test_fails_when(overrides: dict[str, Any], expected: str) -> None:
 
 
 def test_bastion_subnet_is_not_checked_when_bastion_is_off() -> None:
-    assert args_from_config(dev_values(bastionSubnetPrefix="10.0.1.0/27")).admin_access == "nat"
+    assert args_from_config(dev_values(bastionSubnetPrefix="10.0.1.0/27")).admin_mode == "nat"

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from conftest import LB, ROOT, VM
 
+from components.settings import PLACEHOLDER_SSH_KEY
 from offline import diagram, engine, plan
-from stack_config import PLACEHOLDER_SSH_KEY, args_from_config
+from stack_config import args_from_config
 
 SECRET = "Sup3r-Secret-Value!"
 

@@ -17,6 +17,7 @@ PROJECT_TEXT = (ROOT / "Pulumi.yaml").read_text()
 README = (ROOT / "README.md").read_text()
 OUTPUTS = [
     "publicIp",
+    "privateFrontendIp",
     "url",
     "adminEndpoints",
     "vmNames",
