@@ -6,6 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt |
 
 .DEFAULT_GOAL := help
 STACK  ?= dev
+DIR    ?= .
 ARGS   ?=
 
 .PHONY: help install plan bench lint typecheck unit test clean
@@ -21,8 +22,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP) ## Create .venv and install runtime and dev requirements
 
-plan: $(STAMP) ## Offline plan of a stack + picture: make plan [STACK=prod] [ARGS="--set vmCount=3 --json plan.json"]
-	@$(PY) -m offline.plan --stack $(STACK) --svg docs/architecture-$(STACK).svg $(ARGS)
+plan: $(STAMP) ## Offline plan + picture: make plan [STACK=prod] [DIR=examples/n-tier] [ARGS="--set vmCount=3"]
+	@$(PY) -m offline.plan --dir $(DIR) --stack $(STACK) --svg $(DIR)/docs/architecture-$(STACK).svg $(ARGS)
 
 bench: $(STAMP) ## Time and memory of the offline plan beside the SDK import floor
 	$(PY) -m offline.bench

@@ -74,8 +74,39 @@ def _all(run: ProgramRun, suffix: str) -> list[Registered]:
 
 
 def render(run: ProgramRun, title: str = "") -> str:
-    pip = _one(run, ":PublicIPAddress")
+    """The whole picture: one section per `MultiVmLoadBalanced` in the program."""
+    components = [r for r in run.ordered() if r.type.endswith(":MultiVmLoadBalanced")]
+    groups = [[r for r in run.resources if r.parent == c.urn] for c in components] or [run.resources]
+    labels = [f"component {c.name}" for c in components] if len(components) > 1 else [""]
+    sections = [_section(ProgramRun(resources=g, outputs={}), label) for g, label in zip(groups, labels, strict=False)]
+    width = max([w for _, w, _ in sections] + [600])
+    height = 70 + sum(h for _, _, h in sections)
+    head = _Svg()
+    head.text(20, 32, f"Load-balanced VMs: {title}" if title else "Load-balanced VMs", size=18, bold=True)
+    head.text(20, 52, "Drawn from the resources the program registered (offline plan).", size=11, color="#6b7280")
+    body, y = [], 0
+    for parts, _, h in sections:
+        body.append(f"<g transform='translate(0,{y})'>\n{parts}\n</g>")
+        y += h
+    header = (
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' viewBox='0 0 {width} {height}'>"
+        "<defs><marker id='arrow' viewBox='0 0 10 10' refX='10' refY='5' markerWidth='7' markerHeight='7' "
+        "orient='auto-start-reverse'><path d='M 0 0 L 10 5 L 0 10 z' fill='#4b5563'/></marker></defs>"
+        f"<rect width='{width}' height='{height}' fill='white'/>"
+    )
+    return header + "\n" + "\n".join(head.parts) + "\n" + "\n".join(body) + "\n</svg>\n"
+
+
+def _section(run: ProgramRun, label: str) -> tuple[str, int, int]:
+    """One component: its SVG elements, width and height (drawn from y = 0)."""
     lb = _one(run, ":LoadBalancer")
+    # The frontend's own public IP (others may exist: Bastion, NAT gateway), or none.
+    frontend = ((plain(lb.inputs).get("frontendIPConfigurations") or [{}])[0]) if lb else {}
+    pip_id = (frontend.get("publicIPAddress") or {}).get("id")
+    pip = next((r for r in _all(run, ":PublicIPAddress") if r.outputs.get("id") == pip_id), None)
+    internal_ip = (
+        ((plain(lb.outputs).get("frontendIPConfigurations") or [{}])[0]).get("privateIPAddress") if lb else None
+    )
     vnet = _one(run, ":VirtualNetwork")
     nsg = _one(run, ":NetworkSecurityGroup")
     avset = _one(run, ":AvailabilitySet")
@@ -121,10 +152,13 @@ def render(run: ProgramRun, title: str = "") -> str:
 
     # Left column texts
     pip_out = plain(pip.outputs) if pip else {}
-    pip_rows = [
-        f"{(pip_out.get('sku') or {}).get('name', '')} {pip_out.get('publicIPAllocationMethod', '')}",
-        f"ip {pip_out.get('ipAddress', '')}",
-    ]
+    if pip is not None:
+        pip_rows = [
+            f"{(pip_out.get('sku') or {}).get('name', '')} {pip_out.get('publicIPAllocationMethod', '')}",
+            f"ip {pip_out.get('ipAddress', '')}",
+        ]
+    else:
+        pip_rows = ["on the VMs' subnet, no public IP", f"ip {internal_ip or ''}"]
     fqdn = (pip_out.get("dnsSettings") or {}).get("fqdn")
     if fqdn:
         pip_rows.append(fqdn)
@@ -177,16 +211,18 @@ def render(run: ProgramRun, title: str = "") -> str:
     mid = 70 + max(lb_h, 100) // 2 + 20
 
     svg = _Svg()
-    svg.text(20, 32, f"Load-balanced VMs: {title}" if title else "Load-balanced VMs", size=18, bold=True)
-    svg.text(20, 52, "Drawn from the resources the program registered (offline plan).", size=11, color="#6b7280")
+    if label:
+        svg.text(20, 92, label, size=13, bold=True, color="#374151")
 
     # Internet
     svg.box(20, mid - 30, 120, 60, "internet")
-    svg.text(48, mid + 5, "Internet", size=14, bold=True)
+    svg.text(
+        48 if pip is not None else 30, mid + 5, "Internet" if pip is not None else "VNet clients", size=14, bold=True
+    )
     # Public IP
     pip_h = 36 + LINE * len(pip_rows)
     svg.box(180, mid - pip_h // 2, pip_w, pip_h, "pip")
-    svg.text(192, mid - pip_h // 2 + 22, f"Public IP {pip.name if pip else ''}", bold=True)
+    svg.text(192, mid - pip_h // 2 + 22, f"Public IP {pip.name}" if pip else "Internal frontend", bold=True)
     svg.lines(192, mid - pip_h // 2 + 42, pip_rows)
     svg.arrow(140, mid, 180, mid)
     # Load balancer
@@ -199,20 +235,25 @@ def render(run: ProgramRun, title: str = "") -> str:
 
     # VNet / subnet / NSG / availability set / VMs
     svg.box(vx, 70, vw, vnet_h, "vnet", dashed=True)
-    svg.text(vx + 12, 92, f"VNet {vnet.name if vnet else ''}  {vnet_prefix}", bold=True)
+    svg.text(vx + 12, 92, f"VNet {vnet.name}  {vnet_prefix}" if vnet else "VNet (not this component's)", bold=True)
     if bastion is not None and vnet is not None:
         bastion_subnets = [s for s in plain(vnet.inputs).get("subnets", []) if s.get("name") == "AzureBastionSubnet"]
         prefix = bastion_subnets[0].get("addressPrefix", "") if bastion_subnets else ""
         svg.text(vx + 12, 70 + vnet_h - 12, f"Azure Bastion {bastion.name} in AzureBastionSubnet {prefix}", size=11)
     svg.box(vx + 14, sub_y, vw - 28, sub_h, "subnet")
-    outbound = "no default outbound" if subnet.get("defaultOutboundAccess") is False else "default outbound"
-    svg.text(
-        vx + 26,
-        sub_y + 20,
-        f"Subnet {subnet.get('name', '')} {subnet.get('addressPrefix', '')} ({outbound})",
-        bold=True,
-    )
-    svg.text(vx + 26, sub_y + 38, f"NSG {nsg.name if nsg else '(none)'}:", size=11, bold=True, color="#374151")
+    if vnet is not None:
+        outbound = "no default outbound" if subnet.get("defaultOutboundAccess") is False else "default outbound"
+        subnet_title = f"Subnet {subnet.get('name', '')} {subnet.get('addressPrefix', '')} ({outbound})"
+        nsg_title = f"NSG {nsg.name if nsg else '(none)'}:"
+    else:
+        nic = next(iter(nics.values()), None)
+        subnet_id = (
+            ((plain(nic.inputs).get("ipConfigurations") or [{}])[0].get("subnet") or {}).get("id", "") if nic else ""
+        )
+        subnet_title = f"Existing subnet {_short(subnet_id)}"
+        nsg_title = f"NSG {nsg.name if nsg else '(none)'} on each NIC:"
+    svg.text(vx + 26, sub_y + 20, subnet_title, bold=True)
+    svg.text(vx + 26, sub_y + 38, nsg_title, size=11, bold=True, color="#374151")
     svg.lines(vx + 40, sub_y + 38 + LINE, nsg_rows, size=10)
     svg.box(vx + 28, av_y, vw - 56, av_h, "avset")
     svg.text(
@@ -232,10 +273,4 @@ def render(run: ProgramRun, title: str = "") -> str:
     if hidden:
         svg.text(vx + 56, vms_y + len(drawn) * (vm_h + vm_gap) + 12, f"... and {hidden} more VMs", color="#6b7280")
 
-    header = (
-        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' viewBox='0 0 {width} {height}'>"
-        "<defs><marker id='arrow' viewBox='0 0 10 10' refX='10' refY='5' markerWidth='7' markerHeight='7' "
-        "orient='auto-start-reverse'><path d='M 0 0 L 10 5 L 0 10 z' fill='#4b5563'/></marker></defs>"
-        f"<rect width='{width}' height='{height}' fill='white'/>"
-    )
-    return header + "\n" + "\n".join(svg.parts) + "\n</svg>\n"
+    return "\n".join(svg.parts), width, height - 70

@@ -135,6 +135,7 @@ KIND_ORDER = {
             "PublicIPAddress",
             "LoadBalancer",
             "BastionHost",
+            "NatGateway",
             "AvailabilitySet",
             "RandomPassword",
             "NetworkInterface",
@@ -164,6 +165,7 @@ AZURE_TYPES: dict[str, tuple[str, str]] = {
     "azure-native:network:PublicIPAddress": ("Microsoft.Network/publicIPAddresses", "publicIpAddressName"),
     "azure-native:network:LoadBalancer": ("Microsoft.Network/loadBalancers", "loadBalancerName"),
     "azure-native:network:BastionHost": ("Microsoft.Network/bastionHosts", "bastionHostName"),
+    "azure-native:network:NatGateway": ("Microsoft.Network/natGateways", "natGatewayName"),
     "azure-native:network:NetworkInterface": ("Microsoft.Network/networkInterfaces", "networkInterfaceName"),
     "azure-native:compute:AvailabilitySet": ("Microsoft.Compute/availabilitySets", "availabilitySetName"),
     "azure-native:compute:VirtualMachine": ("Microsoft.Compute/virtualMachines", "vmName"),
@@ -237,6 +239,18 @@ class RecordingMocks(pulumi.runtime.Mocks):
             out["dnsSettings"] = {**dns, "fqdn": fqdn}
         return out
 
+    def _outputs_LoadBalancer(self, name: str, rid: str, inputs: dict) -> dict:
+        """An internal frontend gets its static address, or the next free one of its subnet."""
+        configs = []
+        for cfg in inputs.get("frontendIPConfigurations", []):
+            subnet_id = (cfg.get("subnet") or {}).get("id")
+            if subnet_id and not cfg.get("privateIPAddress"):
+                cfg = {**cfg, "privateIPAddress": self._private_ip(subnet_id, name)}
+            elif subnet_id:
+                self._reserve(subnet_id, cfg["privateIPAddress"])
+            configs.append(cfg)
+        return {"frontendIPConfigurations": configs}
+
     def _outputs_NetworkInterface(self, name: str, rid: str, inputs: dict) -> dict:
         configs = []
         for cfg in inputs.get("ipConfigurations", []):
@@ -247,17 +261,26 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def _outputs_VirtualMachine(self, name: str, rid: str, inputs: dict) -> dict:
         return {"vmId": hashlib.sha256(rid.encode()).hexdigest()[:32]}
 
-    def _private_ip(self, subnet_id: str, logical_name: str) -> str:
-        """Azure hands out a subnet's addresses from .4 up (.0-.3 are reserved), in creation
-        order. Registration order varies with timing here, so NIC `<name>-<i>` gets the i-th
-        free address, as if the NICs were created in order: the same plan every run."""
+    def _subnet_prefix(self, subnet_id: str) -> str | None:
         vnet_name, _, subnet_name = subnet_id.partition("/virtualNetworks/")[2].partition("/subnets/")
-        prefix = None
         for r in self.resources.values():
             if r.type == "azure-native:network:VirtualNetwork" and r.outputs.get("name") == vnet_name:
                 for s in r.inputs.get("subnets", []):
                     if s.get("name") == subnet_name:
-                        prefix = s.get("addressPrefix")
+                        return s.get("addressPrefix")
+        return None
+
+    def _reserve(self, subnet_id: str, address: str) -> None:
+        prefix = self._subnet_prefix(subnet_id)
+        if prefix:
+            offset = int(ipaddress.ip_address(address)) - int(ipaddress.ip_network(prefix).network_address)
+            self._taken.setdefault(subnet_id, set()).add(offset)
+
+    def _private_ip(self, subnet_id: str, logical_name: str) -> str:
+        """Azure hands out a subnet's addresses from .4 up (.0-.3 are reserved), in creation
+        order. Registration order varies with timing here, so NIC `<name>-<i>` gets the i-th
+        free address, as if the NICs were created in order: the same plan every run."""
+        prefix = self._subnet_prefix(subnet_id)
         if prefix is None:
             return ""
         net = ipaddress.ip_network(prefix)

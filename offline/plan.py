@@ -114,7 +114,7 @@ def details(r: engine.Registered) -> list[str]:
     if kind == "VirtualNetwork":
         subnets = [
             f"subnet {s['name']} {s['addressPrefix']} nsg={'yes' if s.get('networkSecurityGroup') else 'NO'} "
-            f"defaultOutbound={s.get('defaultOutboundAccess')}"
+            f"defaultOutbound={s.get('defaultOutboundAccess')}" + (" natGateway=yes" if s.get("natGateway") else "")
             for s in i.get("subnets", [])
         ]
         return [f"address space {', '.join(i['addressSpace']['addressPrefixes'])}", *subnets]
@@ -134,15 +134,21 @@ def details(r: engine.Registered) -> list[str]:
             + (f" dns={dns}" if dns else "")
         ]
     if kind == "LoadBalancer":
-        lines = [f"sku={i['sku']['name']} name={i.get('loadBalancerName')}"]
+        front = (i.get("frontendIPConfigurations") or [{}])[0]
+        if front.get("publicIPAddress"):
+            where = f"public frontend ip={_short_id(front['publicIPAddress']['id'])}"
+        else:
+            address = ((o.get("frontendIPConfigurations") or [{}])[0]).get("privateIPAddress")
+            where = f"internal frontend {address} on {_short_id(front.get('subnet', {}).get('id', ''))}"
+        lines = [f"sku={i['sku']['name']} name={i.get('loadBalancerName')} {where}"]
         for p in i.get("probes", []):
             path = f" {p['requestPath']}" if p.get("requestPath") else ""
             lines.append(f"probe {p['name']}: {p['protocol']} {p['port']}{path} every {p['intervalInSeconds']}s")
         for rule in i.get("loadBalancingRules", []):
+            snat = f" disableOutboundSnat={rule['disableOutboundSnat']}" if "disableOutboundSnat" in rule else ""
             lines.append(
                 f"rule {rule['name']}: {rule['protocol']} {rule['frontendPort']} -> {rule['backendPort']} "
-                f"pool={_short_id(rule['backendAddressPool']['id'])} probe={_short_id(rule['probe']['id'])} "
-                f"disableOutboundSnat={rule.get('disableOutboundSnat')}"
+                f"pool={_short_id(rule['backendAddressPool']['id'])} probe={_short_id(rule['probe']['id'])}{snat}"
             )
         for rule in i.get("outboundRules", []):
             lines.append(
@@ -175,6 +181,8 @@ def details(r: engine.Registered) -> list[str]:
         eah = " encryptionAtHost" if (i.get("securityProfile") or {}).get("encryptionAtHost") else ""
         identity = f" identity={i['identity']['type']}" if i.get("identity") else ""
         return [f"{size} {image['offer']}/{image['sku']} disk={disk} {security}{eah}{zones}{identity}{boot}"]
+    if kind == "NatGateway":
+        return [f"sku={i['sku']['name']} egress for the VMs' subnet"]
     if kind == "BastionHost":
         subnet = _short_id(i["ipConfigurations"][0]["subnet"]["id"])
         return [f"sku={i['sku']['name']} tunneling={i.get('enableTunneling')} subnet={subnet}"]
@@ -259,6 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.freeze()
     parser = argparse.ArgumentParser(prog="make plan", description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--stack", default="dev", help="stack name: reads Pulumi.<stack>.yaml (default dev)")
+    parser.add_argument("--dir", type=Path, default=ROOT, help="the Pulumi project (default: this one)")
     parser.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override a config value (YAML)"
     )
@@ -278,11 +287,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _plan(args: argparse.Namespace) -> int:
     try:
-        cfg, notes = load_config(args.stack, args.set, args.secret)
+        cfg, notes = load_config(args.stack, args.set, args.secret, root=args.dir.resolve())
     except PlanError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    result = run(cfg)
+    result = run(cfg, root=args.dir.resolve())
     if result.error is not None:
         # The same single message `pulumi preview` prints for a bad config.
         print(f"error: {result.error}", file=sys.stderr)

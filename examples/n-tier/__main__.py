@@ -1,0 +1,84 @@
+"""N-tier example: one VNet, a public web tier and an internal business tier, both built
+by `MultiVmLoadBalanced`. Only the web subnet may reach the business tier's port."""
+
+import pulumi
+from pulumi_azure_native import network, resources
+
+from components import LbRule, MultiVmLoadBalanced, MultiVmLoadBalancedArgs
+
+VNET = "10.20.0.0/16"
+WEB_SUBNET = "10.20.1.0/24"
+APP_SUBNET = "10.20.2.0/24"
+APP_FRONTEND_IP = "10.20.2.10"
+APP_PORT = 8080
+
+config = pulumi.Config()
+ssh_key = config.require("sshPublicKey")
+vm_count = config.get_int("vmCountPerTier") or 2
+tags = {"app": "n-tier-example", "stack": pulumi.get_stack()}
+
+rg = resources.ResourceGroup("ntier-rg", tags=tags)
+
+# The business tier has no public frontend, so its subnet gets out (packages, patches)
+# through a NAT gateway; the web tier gets out through its load balancer's outbound rule.
+nat_ip = network.PublicIPAddress(
+    "ntier-natgw-pip",
+    resource_group_name=rg.name,
+    sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
+    public_ip_allocation_method="Static",
+    tags=tags,
+)
+nat_gateway = network.NatGateway(
+    "ntier-natgw",
+    resource_group_name=rg.name,
+    sku=network.NatGatewaySkuArgs(name="Standard"),
+    public_ip_addresses=[network.SubResourceArgs(id=nat_ip.id)],
+    tags=tags,
+)
+vnet = network.VirtualNetwork(
+    "ntier-vnet",
+    resource_group_name=rg.name,
+    address_space=network.AddressSpaceArgs(address_prefixes=[VNET]),
+    subnets=[
+        network.SubnetArgs(name="web", address_prefix=WEB_SUBNET, default_outbound_access=False),
+        network.SubnetArgs(
+            name="app",
+            address_prefix=APP_SUBNET,
+            default_outbound_access=False,
+            nat_gateway=network.SubResourceArgs(id=nat_gateway.id),
+        ),
+    ],
+    tags=tags,
+)
+
+web = MultiVmLoadBalanced(
+    "web",
+    MultiVmLoadBalancedArgs(
+        resource_group_name=rg.name,
+        subnet_id=pulumi.Output.concat(vnet.id, "/subnets/web"),
+        vm_count=vm_count,
+        ssh_public_key=ssh_key,
+        admin_access="none",
+        tags={**tags, "tier": "web"},
+    ),
+)
+app = MultiVmLoadBalanced(
+    "app",
+    MultiVmLoadBalancedArgs(
+        resource_group_name=rg.name,
+        subnet_id=pulumi.Output.concat(vnet.id, "/subnets/app"),
+        frontend_type="internal",
+        frontend_private_ip=APP_FRONTEND_IP,
+        # Only the web tier may call the business tier.
+        web_source_prefixes=[WEB_SUBNET],
+        lb_rules=[LbRule(frontend_port=APP_PORT, backend_port=80)],
+        vm_count=vm_count,
+        ssh_public_key=ssh_key,
+        tags={**tags, "tier": "app"},
+    ),
+)
+
+pulumi.export("webUrl", web.url)
+pulumi.export("appUrl", app.url)  # reachable from the web tier only
+pulumi.export("webPublicIp", web.public_ip_address)
+pulumi.export("appFrontendIp", app.frontend_ip)
