@@ -188,7 +188,6 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self, location: str = "westeurope") -> None:
         self.location = location
         self.resources: dict[str, Registered] = {}
-        self._next_public_ip = 10
         self._taken: dict[str, set[int]] = {}
 
     # -- resources
@@ -231,8 +230,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return rid, outputs
 
     def _outputs_PublicIPAddress(self, name: str, rid: str, inputs: dict) -> dict:
-        self._next_public_ip += 1
-        out: dict[str, Any] = {"ipAddress": f"20.31.0.{self._next_public_ip}"}
+        # From the logical name, not a counter: registration order varies with timing.
+        digest = hashlib.sha256(name.encode()).digest()
+        out: dict[str, Any] = {"ipAddress": f"20.31.{digest[0]}.{10 + digest[1] % 240}"}
         dns = inputs.get("dnsSettings")
         if dns and dns.get("domainNameLabel"):
             fqdn = f"{dns['domainNameLabel']}.{self.location}.cloudapp.azure.com"

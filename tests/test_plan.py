@@ -52,14 +52,14 @@ def test_printed_plan_lists_exactly_what_the_mock_registered(capsys: pytest.Capt
 def test_plan_shows_what_a_reviewer_checks(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run_plan(capsys)
     for expected in [
-        "sku=Standard Static ip=20.31.0.11",
+        "sku=Standard Static ip=20.31.46.234",
         "rule tcp-80: Tcp 80 -> 80 pool=backend probe=health disableOutboundSnat=True",
         "nat admin-vm-2: Tcp 50002 -> 22",
         "subnet vms 10.0.1.0/24 nsg=yes defaultOutbound=False",
         "4096 Deny  *   * -> port *  (deny-all-inbound)",
         "web-nic-1  private 10.0.1.4 pool=backend nat=admin-vm-1 no public ip",
         "web-vm-2  Standard_D2s_v5 ubuntu-24_04-lts/server disk=StandardSSD_LRS TrustedLaunch",
-        'url: "http://20.31.0.11/"',
+        'url: "http://20.31.46.234/"',
     ]:
         assert expected in out
 
@@ -79,7 +79,7 @@ def test_json_holds_every_registered_resource_with_inputs_parent_and_dependencie
         assert entry["dependencies"] == r.dependencies
         assert entry["inputs"] == json.loads(json.dumps(plan.masked(r.inputs)))
     assert data["counts"] == result.counts()
-    assert data["outputs"]["publicIp"] == "20.31.0.11"
+    assert data["outputs"]["publicIp"] == "20.31.46.234"
 
 
 def test_set_overrides_stack_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
