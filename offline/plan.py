@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from offline import diagram, engine, stackfile
+from offline import diagram, engine, policies, stackfile
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_ENV_PREFIX = "PLAN_SECRET_"
@@ -275,6 +275,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the whole plan as JSON")
     parser.add_argument("--svg", type=Path, metavar="FILE", help="write the architecture picture (SVG)")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    parser.add_argument(
+        "--policy-strict", action="store_true", help="exit 3 when a mandatory policy (policy/rules.py) is violated"
+    )
     args = parser.parse_args(argv)
     try:
         return _plan(args)
@@ -296,10 +299,13 @@ def _plan(args: argparse.Namespace) -> int:
         # The same single message `pulumi preview` prints for a bad config.
         print(f"error: {result.error}", file=sys.stderr)
         return 2
+    violations = policies.check(result)
     if not args.quiet:
         sys.stdout.write(render_text(result, cfg, notes))
+        sys.stdout.write("\n" + policies.render(violations))
     if args.json:
-        args.json.write_text(json.dumps(plan_json(result, cfg), indent=2, sort_keys=True) + "\n")
+        data = {**plan_json(result, cfg), "policyViolations": [v.__dict__ for v in violations]}
+        args.json.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
         if not args.quiet:
             print(f"\nWrote {args.json}")
     if args.svg:
@@ -307,6 +313,10 @@ def _plan(args: argparse.Namespace) -> int:
         args.svg.write_text(diagram.render(result, title=f"{cfg.project} / {cfg.stack}"))
         if not args.quiet:
             print(f"Wrote {args.svg}")
+    mandatory = [v for v in violations if v.level == "mandatory"]
+    if args.policy_strict and mandatory:
+        print(f"error: {len(mandatory)} mandatory policy violation(s)", file=sys.stderr)
+        return 3
     return 0
 
 

@@ -217,7 +217,7 @@ def test_example_lets_only_the_web_subnet_reach_the_business_port(example: Progr
 def test_example_plans_with_make_plan_machinery(capsys: pytest.CaptureFixture[str]) -> None:
     assert plan.main(["--dir", str(EXAMPLE)]) == 0
     out = capsys.readouterr().out
-    assert "Resources: 21 to create" in out
+    assert "Resources: 23 to create" in out
     assert "lb-vms-n-tier-dev" in out
 
 

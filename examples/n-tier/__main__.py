@@ -35,17 +35,58 @@ nat_gateway = network.NatGateway(
     public_ip_addresses=[network.SubResourceArgs(id=nat_ip.id)],
     tags=tags,
 )
+
+
+def subnet_nsg(tier: str, web_source: str, port: int) -> network.NetworkSecurityGroup:
+    """A subnet-level NSG: the second layer under each tier's NIC-level NSG (the component
+    guards the NICs of a subnet it does not own; this guards the subnet itself)."""
+
+    def rule(name: str, priority: int, source: str, port_range: str, access: str = "Allow") -> network.SecurityRuleArgs:
+        return network.SecurityRuleArgs(
+            name=name,
+            priority=priority,
+            direction="Inbound",
+            access=access,
+            protocol="Tcp" if access == "Allow" else "*",
+            source_address_prefix=source,
+            source_port_range="*",
+            destination_address_prefix="*",
+            destination_port_range=port_range,
+        )
+
+    return network.NetworkSecurityGroup(
+        f"ntier-{tier}-subnet-nsg",
+        resource_group_name=rg.name,
+        security_rules=[
+            rule("allow-azure-lb-probe", 100, "AzureLoadBalancer", "80"),
+            rule("allow-tier-port", 200, web_source, str(port)),
+            rule("deny-all-inbound", 4096, "*", "*", access="Deny"),
+        ],
+        tags=tags,
+    )
+
+
+# Backends listen on 80 (the LB rules map their frontend ports onto it).
+web_nsg = subnet_nsg("web", "Internet", 80)
+app_nsg = subnet_nsg("app", WEB_SUBNET, 80)
+
 vnet = network.VirtualNetwork(
     "ntier-vnet",
     resource_group_name=rg.name,
     address_space=network.AddressSpaceArgs(address_prefixes=[VNET]),
     subnets=[
-        network.SubnetArgs(name="web", address_prefix=WEB_SUBNET, default_outbound_access=False),
+        network.SubnetArgs(
+            name="web",
+            address_prefix=WEB_SUBNET,
+            default_outbound_access=False,
+            network_security_group=network.NetworkSecurityGroupArgs(id=web_nsg.id),
+        ),
         network.SubnetArgs(
             name="app",
             address_prefix=APP_SUBNET,
             default_outbound_access=False,
             nat_gateway=network.SubResourceArgs(id=nat_gateway.id),
+            network_security_group=network.NetworkSecurityGroupArgs(id=app_nsg.id),
         ),
     ],
     tags=tags,
