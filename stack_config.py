@@ -22,6 +22,7 @@ from components.settings import (
     LbRule,
     MonitoringSettings,
     MultiVmLoadBalancedArgs,
+    ScaleSetSettings,
     validate,
 )
 
@@ -156,6 +157,36 @@ def _as_monitoring(raw: Any, problems: list[str]) -> MonitoringSettings:
     return MonitoringSettings(**values)
 
 
+SCALE_SET_FIELDS = {
+    "minCount": "min_count",
+    "maxCount": "max_count",
+    "defaultCount": "default_count",
+    "scaleOutCpuPercent": "scale_out_cpu_percent",
+    "scaleInCpuPercent": "scale_in_cpu_percent",
+    "cooldownMinutes": "cooldown_minutes",
+}
+
+
+def _as_scale_set(raw: Any, problems: list[str]) -> ScaleSetSettings:
+    obj = _json(raw, dict, "{minCount: 2, maxCount: 10, defaultCount: 2}")
+    _fields(obj, tuple(SCALE_SET_FIELDS), "scaleSet", problems)
+    values: dict[str, Any] = {}
+    for key, attr in SCALE_SET_FIELDS.items():
+        if key in obj:
+            try:
+                values[attr] = _as_int(obj[key])
+            except _Bad as bad:
+                problems.append(f"scaleSet.{key}: {obj[key]!r} {bad}")
+    return ScaleSetSettings(**values)
+
+
+def _as_zones(raw: Any) -> list[str]:
+    items = _json(raw, list, '["1", "2", "3"]')
+    # YAML reads an unquoted 1 as a number; a zone is its name.
+    zones: list[str] = [str(z) if isinstance(z, int) and not isinstance(z, bool) else z for z in items]
+    return zones
+
+
 def _as_tags(raw: Any) -> dict[str, str]:
     tags = _json(raw, dict, "{environment: dev, owner: platform-team}")
     if not all(isinstance(v, str) for v in tags.values()):
@@ -201,6 +232,9 @@ KEYS: dict[str, Key] = {
     "frontendType": Key("frontend_type", lambda r: _as_str(r).lower()),
     "frontendPrivateIp": Key("frontend_private_ip", _as_str),
     "subnetId": Key("subnet_id", _as_str),
+    "placement": Key("placement", _as_str),
+    "zones": Key("zones", _as_zones),
+    "scaleSet": Key("scale_set", _as_str),  # parsed with its own problem list below
     "workloadFile": Key("workload_file", _as_str),
 }
 
@@ -238,6 +272,8 @@ def args_from_config(
                 fields[spec.field] = _as_probe(raw, problems)
             elif key == "monitoring":
                 fields[spec.field] = _as_monitoring(raw, problems)
+            elif key == "scaleSet":
+                fields[spec.field] = _as_scale_set(raw, problems)
             else:
                 fields[spec.field] = spec.read(raw)
         except _Bad as bad:

@@ -7,6 +7,7 @@ from .settings import (
     LbRule,
     MonitoringSettings,
     MultiVmLoadBalancedArgs,
+    ScaleSetSettings,
     validate,
 )
 
@@ -17,5 +18,6 @@ __all__ = [
     "MonitoringSettings",
     "MultiVmLoadBalanced",
     "MultiVmLoadBalancedArgs",
+    "ScaleSetSettings",
     "validate",
 ]

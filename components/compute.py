@@ -37,7 +37,8 @@ def computer_name(name: str, index: int, os_type: str) -> str:
 
 @dataclass
 class Compute:
-    availability_set: compute.AvailabilitySet
+    #: None with zones: a VM cannot be in an availability set and a zone at once.
+    availability_set: compute.AvailabilitySet | None
     nics: list[network.NetworkInterface]
     vms: list[compute.VirtualMachine]
     #: The Windows web-server bootstrap, one per VM (empty on Linux or with workload none).
@@ -46,9 +47,7 @@ class Compute:
     admin_password: pulumi.Output[str] | None
 
 
-def _admin_password(
-    name: str, args: MultiVmLoadBalancedArgs, opts: pulumi.ResourceOptions
-) -> pulumi.Output[str] | None:
+def admin_password(name: str, args: MultiVmLoadBalancedArgs, opts: pulumi.ResourceOptions) -> pulumi.Output[str] | None:
     if args.os_type != "windows":
         return None
     if args.admin_password is not None:
@@ -69,6 +68,35 @@ def _admin_password(
     return pulumi.Output.secret(generated.result)
 
 
+def windows_configuration() -> compute.WindowsConfigurationArgs:
+    return compute.WindowsConfigurationArgs(
+        provision_vm_agent=True,
+        # AutomaticByPlatform on Windows also needs automatic updates on.
+        enable_automatic_updates=True,
+        patch_settings=compute.PatchSettingsArgs(
+            patch_mode="AutomaticByPlatform", assessment_mode="AutomaticByPlatform"
+        ),
+    )
+
+
+def linux_configuration(args: MultiVmLoadBalancedArgs) -> compute.LinuxConfigurationArgs:
+    return compute.LinuxConfigurationArgs(
+        disable_password_authentication=True,
+        ssh=compute.SshConfigurationArgs(
+            public_keys=[
+                compute.SshPublicKeyArgs(
+                    path=f"/home/{args.admin_username}/.ssh/authorized_keys",
+                    key_data=(args.ssh_public_key or "").strip(),
+                )
+            ]
+        ),
+        provision_vm_agent=True,
+        patch_settings=compute.LinuxPatchSettingsArgs(
+            patch_mode="AutomaticByPlatform", assessment_mode="AutomaticByPlatform"
+        ),
+    )
+
+
 def _os_profile(
     name: str,
     index: int,
@@ -81,41 +109,18 @@ def _os_profile(
             computer_name=computer_name(name, index, "windows"),
             admin_username=args.admin_username,
             admin_password=password,
-            windows_configuration=compute.WindowsConfigurationArgs(
-                provision_vm_agent=True,
-                # AutomaticByPlatform on Windows also needs automatic updates on.
-                enable_automatic_updates=True,
-                patch_settings=compute.PatchSettingsArgs(
-                    patch_mode="AutomaticByPlatform",
-                    assessment_mode="AutomaticByPlatform",
-                ),
-            ),
+            windows_configuration=windows_configuration(),
         )
     return compute.OSProfileArgs(
         computer_name=computer_name(name, index, "linux"),
         admin_username=args.admin_username,
         # cloud-init reads customData at first boot; Azure cannot change it afterwards.
         custom_data=workload.custom_data(user_data) if user_data else None,
-        linux_configuration=compute.LinuxConfigurationArgs(
-            disable_password_authentication=True,
-            ssh=compute.SshConfigurationArgs(
-                public_keys=[
-                    compute.SshPublicKeyArgs(
-                        path=f"/home/{args.admin_username}/.ssh/authorized_keys",
-                        key_data=(args.ssh_public_key or "").strip(),
-                    )
-                ]
-            ),
-            provision_vm_agent=True,
-            patch_settings=compute.LinuxPatchSettingsArgs(
-                patch_mode="AutomaticByPlatform",
-                assessment_mode="AutomaticByPlatform",
-            ),
-        ),
+        linux_configuration=linux_configuration(args),
     )
 
 
-def _security_profile(args: MultiVmLoadBalancedArgs) -> compute.SecurityProfileArgs | None:
+def security_profile(args: MultiVmLoadBalancedArgs) -> compute.SecurityProfileArgs | None:
     if not args.trusted_launch and not args.encryption_at_host:
         return None
     return compute.SecurityProfileArgs(
@@ -139,17 +144,23 @@ def build_compute(
     nic_nsg_id: pulumi.Input[str] | None,
     opts: pulumi.ResourceOptions,
 ) -> Compute:
-    avset = compute.AvailabilitySet(
-        f"{name}-avset",
-        resource_group_name=resource_group_name,
-        # Managed disks need the Aligned SKU (the API default, Classic, is for VHDs).
-        sku=compute.SkuArgs(name="Aligned"),
-        platform_fault_domain_count=args.fault_domain_count,
-        platform_update_domain_count=args.update_domain_count,
-        tags=args.tags,
-        opts=opts,
+    zones = args.vm_zones
+    # A VM cannot be in an availability set and a zone at once: zones replace the set.
+    avset = (
+        None
+        if zones
+        else compute.AvailabilitySet(
+            f"{name}-avset",
+            resource_group_name=resource_group_name,
+            # Managed disks need the Aligned SKU (the API default, Classic, is for VHDs).
+            sku=compute.SkuArgs(name="Aligned"),
+            platform_fault_domain_count=args.fault_domain_count,
+            platform_update_domain_count=args.update_domain_count,
+            tags=args.tags,
+            opts=opts,
+        )
     )
-    password = _admin_password(name, args, opts)
+    password = admin_password(name, args, opts)
     image = IMAGES[args.os_type]
     chosen = workload.effective(args.workload, args.os_type)
     probe_path = args.probe.path if args.probe.protocol != "Tcp" else None
@@ -185,7 +196,9 @@ def build_compute(
         vm = compute.VirtualMachine(
             f"{name}-vm-{i}",
             resource_group_name=resource_group_name,
-            availability_set=compute.SubResourceArgs(id=avset.id),
+            availability_set=compute.SubResourceArgs(id=avset.id) if avset else None,
+            # VM i always lands in the same zone, whatever vmCount becomes.
+            zones=[zones[(i - 1) % len(zones)]] if zones else None,
             hardware_profile=compute.HardwareProfileArgs(vm_size=args.vm_size),
             network_profile=compute.NetworkProfileArgs(
                 network_interfaces=[compute.NetworkInterfaceReferenceArgs(id=nic.id, primary=True)]
@@ -206,7 +219,7 @@ def build_compute(
                     delete_option="Delete",
                 ),
             ),
-            security_profile=_security_profile(args),
+            security_profile=security_profile(args),
             # A system-assigned identity lets workloads reach Azure services without secrets.
             identity=compute.VirtualMachineIdentityArgs(type=compute.ResourceIdentityType.SYSTEM_ASSIGNED),
             # Managed boot diagnostics: no storage account to create or secure.

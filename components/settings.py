@@ -33,6 +33,9 @@ LB_PROTOCOLS: tuple[str, ...] = ("Tcp", "Udp")
 PROBE_PROTOCOLS: tuple[str, ...] = ("Http", "Https", "Tcp")
 ADMIN_ACCESS: tuple[str, ...] = ("nat", "bastion", "none")
 FRONTEND_TYPES: tuple[str, ...] = ("public", "internal")
+PLACEMENTS: tuple[str, ...] = ("availabilitySet", "zones", "scaleSet")
+AZURE_ZONES: tuple[str, ...] = ("1", "2", "3")
+MAX_SCALE_SET = 1000  # instances of a Flexible scale set
 _SUBNET_ID = re.compile(
     r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/virtualNetworks/[^/]+/subnets/[^/]+$",
     re.IGNORECASE,
@@ -159,6 +162,28 @@ class MonitoringSettings:
     retention_days: int = 30
 
 
+@dataclass(frozen=True)
+class ScaleSetSettings:
+    """The Flexible scale set and its autoscale (placement `scaleSet`; stack config
+    `scaleSet`). Example: ``ScaleSetSettings(min_count=2, max_count=20)``."""
+
+    #: Fewest instances autoscale keeps, 2 or more. Config `minCount`. Defaults to 2.
+    min_count: int = 2
+    #: Most instances autoscale adds, up to 1000; also the size of the admin NAT port range.
+    #: Config `maxCount`. Defaults to 10.
+    max_count: int = 10
+    #: Instances at creation and when metrics are missing. Config `defaultCount`. Defaults to 2.
+    default_count: int = 2
+    #: Average CPU % over 5 minutes above which one instance is added. Config
+    #: `scaleOutCpuPercent`. Defaults to 70.
+    scale_out_cpu_percent: int = 70
+    #: Average CPU % over 5 minutes below which one instance is removed. Config
+    #: `scaleInCpuPercent`. Defaults to 30.
+    scale_in_cpu_percent: int = 30
+    #: Minutes to wait after a scale action. Config `cooldownMinutes`. Defaults to 5.
+    cooldown_minutes: int = 5
+
+
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 
 
@@ -255,6 +280,15 @@ class MultiVmLoadBalancedArgs:
     workload_file: str | None = None
     #: Health-probe logs, metrics and alerts. Defaults to off.
     monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
+    #: Where the VMs run: `availabilitySet` (N VMs in one availability set), `zones` (N VMs
+    #: spread over `zones`) or `scaleSet` (a Flexible scale set with autoscale). Defaults to
+    #: `availabilitySet`. Changing it on a live stack replaces the compute.
+    placement: str = "availabilitySet"
+    #: Availability zones for `zones` and `scaleSet`: VM i goes to zones[(i-1) % len].
+    #: Defaults to ["1", "2", "3"]; empty for a scale set means fault domains instead.
+    zones: list[str] = field(default_factory=lambda: list(AZURE_ZONES))
+    #: The scale set and its autoscale (placement `scaleSet`). Defaults as documented there.
+    scale_set: ScaleSetSettings = field(default_factory=ScaleSetSettings)
 
     @property
     def admin_mode(self) -> str:
@@ -269,6 +303,16 @@ class MultiVmLoadBalancedArgs:
         if self.web_source_prefixes is not None:
             return self.web_source_prefixes
         return ["VirtualNetwork"] if self.frontend_type == "internal" else ["Internet"]
+
+    @property
+    def instance_count(self) -> int:
+        """How many admin ports and subnet addresses the compute can need at most."""
+        return self.scale_set.max_count if self.placement == "scaleSet" else self.vm_count
+
+    @property
+    def vm_zones(self) -> list[str]:
+        """Zones in force: `zones` for zonal placements, none for an availability set."""
+        return list(self.zones) if self.placement != "availabilitySet" else []
 
     @property
     def internal(self) -> bool:
@@ -578,13 +622,15 @@ def _check_nat_range(a: MultiVmLoadBalancedArgs) -> list[str]:
     start = a.nat_frontend_port_start
     if not _port_ok(start, 1, 65534):
         return [f"natFrontendPortStart: {start!r} must be an integer 1-65534"]
-    if not _port_ok(a.vm_count, MIN_VMS, MAX_VMS):
-        return []  # the range is unknown; vmCount's own problem is reported
-    end = a.nat_frontend_port(a.vm_count)
+    count = a.instance_count
+    if not _port_ok(count, 1, MAX_SCALE_SET):
+        return []  # the range is unknown; the count's own problem is reported
+    what = "scaleSet.maxCount" if a.placement == "scaleSet" else "vmCount"
+    end = a.nat_frontend_port(count)
     if end > 65534:
         return [
-            f"natFrontendPortStart: {start} + vmCount {a.vm_count} - 1 = {end} is past 65534; "
-            f"use a start of at most {65535 - a.vm_count}"
+            f"natFrontendPortStart: {start} + {what} {count} - 1 = {end} is past 65534; "
+            f"use a start of at most {65535 - count}"
         ]
     clashes = sorted(
         r.frontend_port
@@ -656,11 +702,78 @@ def _check_network(a: MultiVmLoadBalancedArgs) -> list[str]:
     if vnet is not None and not subnet.subnet_of(vnet):
         problems.append(f"subnetPrefix: {a.subnet_prefix!r} is not inside vnetAddressSpace {a.vnet_address_space!r}")
     usable = subnet.num_addresses - AZURE_RESERVED_SUBNET_ADDRESSES
-    if isinstance(a.vm_count, int) and usable < a.vm_count:
+    count = a.instance_count
+    what = "scaleSet.maxCount" if a.placement == "scaleSet" else "vmCount"
+    if isinstance(count, int) and usable < count:
         problems.append(
             f"subnetPrefix: {a.subnet_prefix!r} holds {usable} VMs (Azure reserves "
-            f"{AZURE_RESERVED_SUBNET_ADDRESSES} addresses) but vmCount is {a.vm_count}; use a larger subnet"
+            f"{AZURE_RESERVED_SUBNET_ADDRESSES} addresses) but {what} is {count}; use a larger subnet"
         )
+    return problems
+
+
+def _check_placement(a: MultiVmLoadBalancedArgs) -> list[str]:
+    if a.placement not in PLACEMENTS:
+        return [f"placement: {a.placement!r} must be one of {', '.join(PLACEMENTS)}"]
+    defaults = MultiVmLoadBalancedArgs()
+    problems: list[str] = []
+    zones = a.zones if isinstance(a.zones, list) else []
+    if not isinstance(a.zones, list):
+        problems.append(f"zones: {a.zones!r} must be a list of zone names, e.g. ['1', '2', '3']")
+    for i, zone in enumerate(zones):
+        if zone not in AZURE_ZONES:
+            problems.append(f"zones[{i}]: {zone!r} must be one of {', '.join(AZURE_ZONES)}")
+        elif zones.index(zone) != i:
+            problems.append(f"zones[{i}]: {zone!r} is listed twice")
+    if a.placement == "zones" and not zones and isinstance(a.zones, list):
+        problems.append("zones: [] needs at least one zone with placement zones")
+    # Keys that only another placement reads are reported, not silently ignored.
+    if a.placement == "availabilitySet" and zones != defaults.zones:
+        problems.append(f"zones: {a.zones!r} is used only with placement zones or scaleSet")
+    if a.placement != "scaleSet" and a.scale_set != defaults.scale_set:
+        problems.append("scaleSet: is set, but placement is not scaleSet; remove it or set placement: scaleSet")
+    if a.placement == "scaleSet" and a.vm_count != defaults.vm_count:
+        problems.append(f"vmCount: {a.vm_count!r} is not used with placement scaleSet; set scaleSet.defaultCount")
+    if a.placement != "availabilitySet" and a.update_domain_count != defaults.update_domain_count:
+        problems.append(f"updateDomainCount: {a.update_domain_count!r} is used only with placement availabilitySet")
+    zonal = a.placement == "zones" or (a.placement == "scaleSet" and zones)
+    if zonal and a.fault_domain_count != defaults.fault_domain_count:
+        problems.append(
+            f"faultDomainCount: {a.fault_domain_count!r} is not used when zones spread the VMs; "
+            "remove it (or set zones: [] for a scale set spread over fault domains)"
+        )
+    if a.placement == "scaleSet":
+        problems += _check_scale_set(a.scale_set)
+    return problems
+
+
+def _check_scale_set(s: ScaleSetSettings) -> list[str]:
+    problems: list[str] = []
+    counts_ok = True
+    for key, value, low in (
+        ("minCount", s.min_count, MIN_VMS),
+        ("maxCount", s.max_count, MIN_VMS),
+        ("defaultCount", s.default_count, MIN_VMS),
+    ):
+        if not _port_ok(value, low, MAX_SCALE_SET):
+            problems.append(f"scaleSet.{key}: {value!r} must be an integer {low}-{MAX_SCALE_SET}")
+            counts_ok = False
+    if counts_ok and not s.min_count <= s.default_count <= s.max_count:
+        problems.append(
+            f"scaleSet: minCount {s.min_count} <= defaultCount {s.default_count} <= maxCount "
+            f"{s.max_count} does not hold"
+        )
+    if not _port_ok(s.scale_out_cpu_percent, 1, 100):
+        problems.append(f"scaleSet.scaleOutCpuPercent: {s.scale_out_cpu_percent!r} must be an integer 1-100")
+    elif not _port_ok(s.scale_in_cpu_percent, 0, 99):
+        problems.append(f"scaleSet.scaleInCpuPercent: {s.scale_in_cpu_percent!r} must be an integer 0-99")
+    elif s.scale_in_cpu_percent >= s.scale_out_cpu_percent:
+        problems.append(
+            f"scaleSet.scaleInCpuPercent: {s.scale_in_cpu_percent} must be below scaleOutCpuPercent "
+            f"{s.scale_out_cpu_percent}, or the set would scale out and in forever"
+        )
+    if not _port_ok(s.cooldown_minutes, 1, 10080):
+        problems.append(f"scaleSet.cooldownMinutes: {s.cooldown_minutes!r} must be an integer 1-10080 (a week)")
     return problems
 
 
@@ -757,6 +870,7 @@ def validate(args: MultiVmLoadBalancedArgs, name: str = "web", allow_placeholder
         )
     problems += _check_tags(a)
     problems += _check_monitoring(a)
+    problems += _check_placement(a)
     rg = a.resource_group_name
     if isinstance(rg, str) and (not _RESOURCE_GROUP.match(rg) or rg.endswith(".")):
         problems.append(
