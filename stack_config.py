@@ -183,8 +183,9 @@ def _as_scale_set(raw: Any, problems: list[str]) -> ScaleSetSettings:
 def _as_zones(raw: Any) -> list[str]:
     items = _json(raw, list, '["1", "2", "3"]')
     # YAML reads an unquoted 1 as a number; a zone is its name.
-    zones: list[str] = [str(z) if isinstance(z, int) and not isinstance(z, bool) else z for z in items]
-    return zones
+    if any(isinstance(z, bool) or not isinstance(z, (str, int)) for z in items):
+        raise _Bad('must be a list of zone names, e.g. ["1", "2", "3"]')
+    return [str(z) for z in items]
 
 
 def _as_tags(raw: Any) -> dict[str, str]:
