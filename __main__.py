@@ -34,8 +34,15 @@ else:
     pulumi.export("privateFrontendIp", stack.frontend_ip)
 pulumi.export("url", stack.url)
 pulumi.export("adminEndpoints", stack.admin_endpoints)
-pulumi.export("vmNames", stack.vm_names)
-pulumi.export("privateIps", stack.private_ips)
+if stack.scale_set_name is not None:
+    pulumi.export("scaleSetName", stack.scale_set_name)
+    if stack.nat_port_range is not None:
+        pulumi.export("natPortRange", stack.nat_port_range)
+else:
+    pulumi.export("vmNames", stack.vm_names)
+    pulumi.export("privateIps", stack.private_ips)
+if stack.vm_zones:
+    pulumi.export("vmZones", stack.vm_zones)
 pulumi.export("resourceGroupName", stack.resource_group_name)
 if stack.workspace_id is not None:
     pulumi.export("workspaceId", stack.workspace_id)

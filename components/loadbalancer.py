@@ -22,6 +22,14 @@ PROBE = "health"
 OUTBOUND = "outbound"
 
 
+SCALE_SET_NAT_RULE = "admin-instances"
+
+
+def load_balancer_name(component: str) -> str:
+    """The LB's fixed Azure name: its sub-resource IDs are built from it."""
+    return f"{component}-lb"
+
+
 def nat_rule_name(index: int) -> str:
     """Name of VM `index`'s (1-based) admin NAT rule; independent of vmCount."""
     return f"admin-vm-{index}"
@@ -55,6 +63,9 @@ def build_load_balancer(
             sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
             public_ip_allocation_method="Static",
             public_ip_address_version="IPv4",
+            # Zone-redundant when the VMs are spread over zones, so the frontend survives
+            # the loss of any one of them.
+            zones=args.vm_zones or None,
             dns_settings=(
                 network.PublicIPAddressDnsSettingsArgs(domain_name_label=args.dns_label) if args.dns_label else None
             ),
@@ -63,7 +74,7 @@ def build_load_balancer(
         )
     )
 
-    lb_name = f"{name}-lb"
+    lb_name = load_balancer_name(name)
     lb_id = pulumi.Output.concat(resource_group_id, "/providers/Microsoft.Network/loadBalancers/", lb_name)
 
     def ref(kind: str, child: str) -> network.SubResourceArgs:
@@ -82,12 +93,43 @@ def build_load_balancer(
             subnet=network.SubnetArgs(id=subnet_id),
             private_ip_allocation_method="Static" if args.frontend_private_ip else "Dynamic",
             private_ip_address=args.frontend_private_ip,
+            zones=args.vm_zones or None,
         )
     # Outbound rules need a public frontend; an internal tier gets out through its
     # subnet's NAT gateway instead.
     outbound = public_ip is not None
-    # Per-VM admin NAT rules exist only with admin_access "nat".
-    nat_indexes = range(1, args.vm_count + 1) if args.admin_mode == "nat" else range(0)
+    # Per-VM admin NAT rules exist only with admin_access "nat"; a scale set, whose
+    # instances come and go, gets one rule on its pool with a port range (NAT rule V2).
+    scale_set = args.placement == "scaleSet"
+    nat_indexes = range(1, args.vm_count + 1) if args.admin_mode == "nat" and not scale_set else range(0)
+    nat_rules = [
+        network.InboundNatRuleArgs(
+            name=nat_rule_name(i),
+            frontend_ip_configuration=frontend,
+            protocol="Tcp",
+            frontend_port=args.nat_frontend_port(i),
+            backend_port=args.admin_port,
+            enable_floating_ip=False,
+            enable_tcp_reset=True,
+            idle_timeout_in_minutes=4,
+        )
+        for i in nat_indexes
+    ]
+    if scale_set and args.admin_mode == "nat":
+        nat_rules.append(
+            network.InboundNatRuleArgs(
+                name=SCALE_SET_NAT_RULE,
+                frontend_ip_configuration=frontend,
+                backend_address_pool=pool,
+                protocol="Tcp",
+                frontend_port_range_start=args.nat_frontend_port_start,
+                frontend_port_range_end=args.nat_frontend_port(args.scale_set.max_count),
+                backend_port=args.admin_port,
+                enable_floating_ip=False,
+                enable_tcp_reset=True,
+                idle_timeout_in_minutes=4,
+            )
+        )
 
     lb = network.LoadBalancer(
         f"{name}-lb",
@@ -139,19 +181,7 @@ def build_load_balancer(
         ]
         if outbound
         else None,
-        inbound_nat_rules=[
-            network.InboundNatRuleArgs(
-                name=nat_rule_name(i),
-                frontend_ip_configuration=frontend,
-                protocol="Tcp",
-                frontend_port=args.nat_frontend_port(i),
-                backend_port=args.admin_port,
-                enable_floating_ip=False,
-                enable_tcp_reset=True,
-                idle_timeout_in_minutes=4,
-            )
-            for i in nat_indexes
-        ],
+        inbound_nat_rules=nat_rules,
         tags=args.tags,
         opts=opts,
     )

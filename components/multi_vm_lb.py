@@ -11,9 +11,10 @@ from pulumi_azure_native import resources
 
 from .bastion import build_bastion
 from .compute import build_compute
-from .loadbalancer import build_load_balancer
+from .loadbalancer import build_load_balancer, load_balancer_name
 from .monitoring import build_monitoring
 from .network import build_network
+from .scaleset import build_scale_set
 from .settings import MultiVmLoadBalancedArgs, check
 
 COMPONENT_TYPE = "lbvms:index:MultiVmLoadBalanced"
@@ -53,6 +54,12 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
     vnet_id: pulumi.Output[str] | None
     subnet_id: pulumi.Output[str]
     nsg_id: pulumi.Output[str]
+    #: Zone of each VM, VM 1 first (placement zones); empty otherwise.
+    vm_zones: list[str]
+    #: The scale set's Azure name (placement scaleSet), else None.
+    scale_set_name: pulumi.Output[str] | None
+    #: The admin NAT port range of the scale set ("50001-50010"), else None.
+    nat_port_range: str | None
     #: Log Analytics workspace ID (monitoring on), else None.
     workspace_id: pulumi.Output[str] | None
     #: Kusto query of the LB's health events (monitoring on), else None.
@@ -86,16 +93,14 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
 
         net = build_network(name, args, rg_name, child)
         lb = build_load_balancer(name, args, rg_name, rg_id, net.subnet_id, child)
-        vms = build_compute(
-            name,
-            args,
-            rg_name,
-            net.subnet_id,
-            lb.backend_pool_id,
-            lb.nat_rule_ids,
-            net.nsg.id if net.nsg_on_nics else None,
-            child,
-        )
+        nic_nsg = net.nsg.id if net.nsg_on_nics else None
+        scale_set = None
+        vms = None
+        if args.placement == "scaleSet":
+            scale_set = build_scale_set(name, args, rg_name, net.subnet_id, lb.backend_pool_id, nic_nsg, child)
+        else:
+            vms = build_compute(name, args, rg_name, net.subnet_id, lb.backend_pool_id, lb.nat_rule_ids, nic_nsg, child)
+        vm_list = vms.vms if vms else []
         bastion = None
         if net.bastion_subnet_id is not None:
             bastion = build_bastion(name, args, rg_name, net.bastion_subnet_id, child)
@@ -114,23 +119,35 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
         self.public_ip_address = ip if lb.public_ip is not None else None
         self.public_host = host
         self.url = host.apply(lambda h: _url(h, args))
-        if bastion is not None:
-            self.admin_endpoints = pulumi.Output.all(bastion.name, rg_name, *[vm.id for vm in vms.vms]).apply(
+        if scale_set is not None:
+            self.admin_endpoints = pulumi.Output.all(host, scale_set.vmss.name, rg_name).apply(
+                lambda v: _scale_set_endpoints(name, v[0], v[1], v[2], args, bastion is not None)
+            )
+        elif bastion is not None:
+            self.admin_endpoints = pulumi.Output.all(bastion.name, rg_name, *[vm.id for vm in vm_list]).apply(
                 lambda v: _bastion_endpoints(name, v[0], v[1], v[2:], args)
             )
         elif args.admin_mode == "nat":
             self.admin_endpoints = host.apply(lambda h: _admin_endpoints(name, h, args))
         else:
             self.admin_endpoints = pulumi.Output.from_input([])
-        self.vm_names = pulumi.Output.all(*[vm.name for vm in vms.vms]).apply(list)
+        self.vm_names = pulumi.Output.all(*[vm.name for vm in vm_list]).apply(list)
+        zones = args.vm_zones
+        self.vm_zones = [zones[(i - 1) % len(zones)] for i in range(1, len(vm_list) + 1)] if zones else []
+        self.scale_set_name = scale_set.vmss.name if scale_set else None
+        self.nat_port_range = (
+            f"{args.nat_frontend_port_start}-{args.nat_frontend_port(args.scale_set.max_count)}"
+            if scale_set is not None and args.admin_mode == "nat"
+            else None
+        )
         self.private_ips = pulumi.Output.all(
             *[
                 nic.ip_configurations.apply(lambda cfgs: (cfgs[0].private_ip_address or "") if cfgs else "")
-                for nic in vms.nics
+                for nic in (vms.nics if vms else [])
             ]
         ).apply(list)
         self.resource_group_name = rg_name
-        self.admin_password = vms.admin_password
+        self.admin_password = vms.admin_password if vms else scale_set.admin_password if scale_set else None
         self.load_balancer_id = lb.lb.id
         self.backend_pool_id = lb.backend_pool_id
         self.vnet_id = net.vnet.id if net.vnet else None
@@ -180,6 +197,37 @@ def _bastion_endpoints(
             )
         endpoints.append({"name": f"{name}-vm-{i}", "bastion": bastion, "command": command})
     return endpoints
+
+
+def _scale_set_endpoints(
+    name: str, host: str, vmss: str, rg: str, args: MultiVmLoadBalancedArgs, bastion: bool
+) -> list[dict[str, Any]]:
+    """Instances come and go, so one entry tells how to reach any of them."""
+    if bastion:
+        kind = "rdp" if args.os_type == "windows" else "ssh"
+        return [
+            {
+                "name": vmss,
+                "instances": f'az vm list --resource-group {rg} --query "[?virtualMachineScaleSet.id!=null].id"',
+                "command": f"az network bastion {kind} --name <bastion> --resource-group {rg} "
+                "--target-resource-id <instance id>",
+            }
+        ]
+    if args.admin_mode != "nat":
+        return []
+    first, last = args.nat_frontend_port_start, args.nat_frontend_port(args.scale_set.max_count)
+    client = f"mstsc /v:{host}:<port>" if args.os_type == "windows" else f"ssh -p <port> {args.admin_username}@{host}"
+    return [
+        {
+            "name": vmss,
+            "host": host,
+            "portRange": f"{first}-{last}",
+            # NAT rule V2 gives each instance one port of the range; the LB lists which.
+            "mapping": f"az network lb list-mapping --resource-group {rg} --name {load_balancer_name(name)} "
+            "--backend-pool-name backend --request ip=<instance private ip>",
+            "command": client,
+        }
+    ]
 
 
 def _admin_endpoints(name: str, host: str, args: MultiVmLoadBalancedArgs) -> list[dict[str, Any]]:

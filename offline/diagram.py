@@ -140,9 +140,10 @@ def _section(run: ProgramRun, label: str) -> tuple[str, int, int]:
             boot = f"  + {extensions[vm.outputs['name']].get('type', 'extension')}"
         else:
             boot = ""
+        zone = f" (zone {i['zones'][0]})" if i.get("zones") else ""
         vm_rows.append(
             (
-                vm.name,
+                vm.name + zone,
                 [
                     f"{image.get('offer', '')}/{image.get('sku', '')}{boot}",
                     f"{size}  private {ip}" + (f"  NAT {nat}" if nat else ""),
@@ -172,7 +173,13 @@ def _section(run: ProgramRun, label: str) -> tuple[str, int, int]:
     for r in lb_in.get("outboundRules", []):
         lb_rows.append(f"outbound {r['name']}: {r['protocol']}")
     lb_rows.append(f"pool: {', '.join(p['name'] for p in lb_in.get('backendAddressPools', []))}")
-    lb_rows.append(f"NAT rules: {len(nat_rules)} (one per VM)" if nat_rules else "NAT rules: none (no admin port)")
+    ranged = [r for r in nat_rules.values() if "frontendPortRangeStart" in r]
+    if ranged:
+        r = ranged[0]
+        ports = f"{_num(r['frontendPortRangeStart'])}-{_num(r['frontendPortRangeEnd'])}"
+        lb_rows.append(f"NAT rule V2: ports {ports} -> {_num(r['backendPort'])} over the pool")
+    else:
+        lb_rows.append(f"NAT rules: {len(nat_rules)} (one per VM)" if nat_rules else "NAT rules: none (no admin port)")
 
     nsg_rows = []
     for rule in plain(nsg.inputs).get("securityRules", []) if nsg else []:
@@ -185,6 +192,37 @@ def _section(run: ProgramRun, label: str) -> tuple[str, int, int]:
     vnet_prefix = ", ".join(plain(vnet.inputs).get("addressSpace", {}).get("addressPrefixes", [])) if vnet else ""
     av_in = plain(avset.inputs) if avset else {}
 
+    vmss = _one(run, ":VirtualMachineScaleSet")
+    autoscale = _one(run, ":AutoscaleSetting")
+    if vmss is not None:
+        v = plain(vmss.inputs)
+        profile = v.get("virtualMachineProfile", {})
+        image = profile.get("storageProfile", {}).get("imageReference", {})
+        exts = ", ".join(e.get("type", "") for e in profile.get("extensionProfile", {}).get("extensions", []))
+        cap = plain(autoscale.inputs)["profiles"][0]["capacity"] if autoscale else {}
+        spread = (
+            f"zones {', '.join(v['zones'])}" if v.get("zones") else f"{v.get('platformFaultDomainCount')} fault domains"
+        )
+        vm_rows = [
+            (
+                f"{vmss.name}: {_num(v.get('sku', {}).get('capacity'))} instances now",
+                [
+                    f"{image.get('offer', '')}/{image.get('sku', '')} + {exts}",
+                    f"{v.get('sku', {}).get('name', '')}, {spread}, "
+                    f"autoscale {cap.get('minimum')}-{cap.get('maximum')} on CPU",
+                ],
+            )
+        ]
+    if avset is not None:
+        compute_title = (
+            f"Availability set {avset.name} "
+            f"({(av_in.get('sku') or {}).get('name', '')}, FD {_num(av_in.get('platformFaultDomainCount', ''))}, "
+            f"UD {_num(av_in.get('platformUpdateDomainCount', ''))})"
+        )
+    elif vmss is not None:
+        compute_title = "Flexible scale set (automatic repairs)"
+    else:
+        compute_title = "VMs spread over availability zones (no availability set)"
     drawn = vm_rows[:MAX_VMS_DRAWN]
     hidden = len(vm_rows) - len(drawn)
 
@@ -256,14 +294,7 @@ def _section(run: ProgramRun, label: str) -> tuple[str, int, int]:
     svg.text(vx + 26, sub_y + 38, nsg_title, size=11, bold=True, color="#374151")
     svg.lines(vx + 40, sub_y + 38 + LINE, nsg_rows, size=10)
     svg.box(vx + 28, av_y, vw - 56, av_h, "avset")
-    svg.text(
-        vx + 40,
-        av_y + 22,
-        f"Availability set {avset.name if avset else ''} "
-        f"({(av_in.get('sku') or {}).get('name', '')}, FD {_num(av_in.get('platformFaultDomainCount', ''))}, "
-        f"UD {_num(av_in.get('platformUpdateDomainCount', ''))})",
-        bold=True,
-    )
+    svg.text(vx + 40, av_y + 22, compute_title, bold=True)
     for n, (name, rows) in enumerate(drawn):
         y = vms_y + n * (vm_h + vm_gap)
         svg.box(vx + 44, y, vw - 88, vm_h, "vm")

@@ -155,7 +155,14 @@ def details(r: engine.Registered) -> list[str]:
                 f"outbound {rule['name']}: {rule['protocol']} pool={_short_id(rule['backendAddressPool']['id'])}"
             )
         for rule in i.get("inboundNatRules", []):
-            lines.append(f"nat {rule['name']}: {rule['protocol']} {rule['frontendPort']} -> {rule['backendPort']}")
+            if "frontendPortRangeStart" in rule:  # NAT rule V2: a port per pool member
+                ports = f"{rule['frontendPortRangeStart']}-{rule['frontendPortRangeEnd']}"
+                pool_name = _short_id(rule["backendAddressPool"]["id"])
+                lines.append(
+                    f"nat {rule['name']}: {rule['protocol']} {ports} -> {rule['backendPort']} pool={pool_name}"
+                )
+            else:
+                lines.append(f"nat {rule['name']}: {rule['protocol']} {rule['frontendPort']} -> {rule['backendPort']}")
         return lines
     if kind == "AvailabilitySet":
         return [
@@ -186,6 +193,25 @@ def details(r: engine.Registered) -> list[str]:
     if kind == "BastionHost":
         subnet = _short_id(i["ipConfigurations"][0]["subnet"]["id"])
         return [f"sku={i['sku']['name']} tunneling={i.get('enableTunneling')} subnet={subnet}"]
+    if kind == "VirtualMachineScaleSet":
+        profile = i["virtualMachineProfile"]
+        image = profile["storageProfile"]["imageReference"]
+        exts = ",".join(e.get("type", "") for e in profile.get("extensionProfile", {}).get("extensions", []))
+        spread = f"zones={','.join(i['zones'])}" if i.get("zones") else f"faultDomains={i['platformFaultDomainCount']}"
+        sku = f"{i['sku']['name']} x{i['sku']['capacity']}"
+        return [
+            f"{i['orchestrationMode']} {sku} {image['offer']}/{image['sku']} {spread}",
+            f"extensions={exts} automaticRepairs={i['automaticRepairsPolicy']['enabled']}",
+        ]
+    if kind == "AutoscaleSetting":
+        profile = i["profiles"][0]
+        cap = profile["capacity"]
+        rules = [
+            f"{r['metricTrigger']['metricName']} {r['metricTrigger']['operator']} {r['metricTrigger']['threshold']} "
+            f"-> {r['scaleAction']['direction']} {r['scaleAction']['value']}"
+            for r in profile["rules"]
+        ]
+        return [f"min={cap['minimum']} default={cap['default']} max={cap['maximum']}", *rules]
     if kind == "VirtualMachineExtension":
         return [f"{i['publisher']}/{i['type']} {i['typeHandlerVersion']} on {i['vmName']}"]
     if kind == "Workspace":

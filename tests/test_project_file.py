@@ -27,6 +27,9 @@ OUTPUTS = [
     "workspaceId",
     "probeFailuresQuery",
     "probeStatusCommand",
+    "scaleSetName",
+    "natPortRange",
+    "vmZones",
 ]
 
 

@@ -1,0 +1,207 @@
+"""Placement `scaleSet`: one Flexible-orchestration VM scale set behind the load balancer,
+repaired when its instances fail their health checks, and sized by CPU autoscale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import compute, monitor
+
+from . import workload
+from .compute import IMAGES, admin_password, linux_configuration, security_profile, windows_configuration
+from .settings import MultiVmLoadBalancedArgs
+
+# The Application Health extension reports each instance's health to the platform,
+# which automatic repairs act on (a Flexible scale set cannot use the LB probe for that).
+HEALTH_PUBLISHER = "Microsoft.ManagedServices"
+HEALTH_TYPES = {"linux": "ApplicationHealthLinux", "windows": "ApplicationHealthWindows"}
+HEALTH_VERSION = "2.0"
+CPU_METRIC = "Percentage CPU"
+
+
+@dataclass
+class ScaleSet:
+    vmss: compute.VirtualMachineScaleSet
+    autoscale: monitor.AutoscaleSetting
+    admin_password: pulumi.Output[str] | None
+
+
+def computer_name_prefix(name: str) -> str:
+    """Instances are named <prefix><6 characters>; Windows allows 15 in all, so 9 here."""
+    return name[:9]
+
+
+def _health_extension(args: MultiVmLoadBalancedArgs) -> compute.VirtualMachineScaleSetExtensionArgs:
+    probe = args.probe
+    settings: dict[str, object] = {"protocol": probe.protocol.lower(), "port": probe.port}
+    if probe.protocol != "Tcp":
+        settings["requestPath"] = probe.path or "/"
+    return compute.VirtualMachineScaleSetExtensionArgs(
+        name="health",
+        publisher=HEALTH_PUBLISHER,
+        type=HEALTH_TYPES[args.os_type],
+        type_handler_version=HEALTH_VERSION,
+        auto_upgrade_minor_version=True,
+        settings=settings,
+    )
+
+
+def build_scale_set(
+    name: str,
+    args: MultiVmLoadBalancedArgs,
+    resource_group_name: pulumi.Input[str],
+    subnet_id: pulumi.Input[str],
+    backend_pool_id: pulumi.Input[str],
+    nic_nsg_id: pulumi.Input[str] | None,
+    opts: pulumi.ResourceOptions,
+) -> ScaleSet:
+    s = args.scale_set
+    zones = args.vm_zones
+    password = admin_password(name, args, opts)
+    image = IMAGES[args.os_type]
+    chosen = workload.effective(args.workload, args.os_type)
+    probe_path = args.probe.path if args.probe.protocol != "Tcp" else None
+    boot = workload.bootstrap_text(args.os_type, chosen, probe_path, args.workload_file)
+
+    extensions = [_health_extension(args)]
+    if args.os_type == "windows" and boot is not None:
+        extensions.append(
+            compute.VirtualMachineScaleSetExtensionArgs(
+                name="install-web-server",
+                publisher=workload.EXTENSION_PUBLISHER,
+                type=workload.EXTENSION_TYPE,
+                type_handler_version=workload.EXTENSION_VERSION,
+                auto_upgrade_minor_version=True,
+                settings={"commandToExecute": workload.encoded_command(boot)},
+            )
+        )
+
+    if args.os_type == "windows":
+        os_profile = compute.VirtualMachineScaleSetOSProfileArgs(
+            computer_name_prefix=computer_name_prefix(name),
+            admin_username=args.admin_username,
+            admin_password=password,
+            windows_configuration=windows_configuration(),
+        )
+    else:
+        os_profile = compute.VirtualMachineScaleSetOSProfileArgs(
+            computer_name_prefix=computer_name_prefix(name),
+            admin_username=args.admin_username,
+            custom_data=workload.custom_data(boot) if boot else None,
+            linux_configuration=linux_configuration(args),
+        )
+
+    vmss = compute.VirtualMachineScaleSet(
+        f"{name}-vmss",
+        resource_group_name=resource_group_name,
+        orchestration_mode="Flexible",
+        # With zones, instances spread over them ("max spreading", one fault domain each);
+        # without, over the configured fault domains.
+        zones=zones or None,
+        platform_fault_domain_count=1 if zones else args.fault_domain_count,
+        single_placement_group=False,
+        sku=compute.SkuArgs(name=args.vm_size, capacity=s.default_count),
+        virtual_machine_profile=compute.VirtualMachineScaleSetVMProfileArgs(
+            os_profile=os_profile,
+            storage_profile=compute.VirtualMachineScaleSetStorageProfileArgs(
+                image_reference=compute.ImageReferenceArgs(
+                    publisher=image.publisher, offer=image.offer, sku=image.sku, version="latest"
+                ),
+                os_disk=compute.VirtualMachineScaleSetOSDiskArgs(
+                    create_option="FromImage",
+                    caching=compute.CachingTypes.READ_WRITE,
+                    managed_disk=compute.VirtualMachineScaleSetManagedDiskParametersArgs(
+                        storage_account_type=args.os_disk_type
+                    ),
+                    delete_option="Delete",
+                ),
+            ),
+            network_profile=compute.VirtualMachineScaleSetNetworkProfileArgs(
+                # Flexible scale sets create their NICs through this network API version.
+                network_api_version="2020-11-01",
+                network_interface_configurations=[
+                    compute.VirtualMachineScaleSetNetworkConfigurationArgs(
+                        name="nic",
+                        primary=True,
+                        delete_option="Delete",
+                        network_security_group=compute.SubResourceArgs(id=nic_nsg_id) if nic_nsg_id else None,
+                        ip_configurations=[
+                            compute.VirtualMachineScaleSetIPConfigurationArgs(
+                                name="ipconfig1",
+                                primary=True,
+                                subnet=compute.ApiEntityReferenceArgs(id=subnet_id),
+                                # No public IP; admin access is the pool's NAT rule (V2).
+                                load_balancer_backend_address_pools=[compute.SubResourceArgs(id=backend_pool_id)],
+                            )
+                        ],
+                    )
+                ],
+            ),
+            security_profile=security_profile(args),
+            diagnostics_profile=compute.DiagnosticsProfileArgs(
+                boot_diagnostics=compute.BootDiagnosticsArgs(enabled=True)
+            ),
+            extension_profile=compute.VirtualMachineScaleSetExtensionProfileArgs(extensions=extensions),
+        ),
+        automatic_repairs_policy=compute.AutomaticRepairsPolicyArgs(
+            enabled=True, grace_period="PT10M", repair_action="Replace"
+        ),
+        upgrade_policy=compute.UpgradePolicyArgs(mode=compute.UpgradeMode.MANUAL),
+        identity=compute.VirtualMachineScaleSetIdentityArgs(type=compute.ResourceIdentityType.SYSTEM_ASSIGNED),
+        tags=args.tags,
+        opts=opts,
+    )
+
+    def cpu_rule(
+        operator: monitor.ComparisonOperationType, threshold: int, direction: monitor.ScaleDirection
+    ) -> monitor.ScaleRuleArgs:
+        return monitor.ScaleRuleArgs(
+            metric_trigger=monitor.MetricTriggerArgs(
+                metric_name=CPU_METRIC,
+                metric_namespace="microsoft.compute/virtualmachinescalesets",
+                metric_resource_uri=vmss.id,
+                time_grain="PT1M",
+                statistic=monitor.MetricStatisticType.AVERAGE,
+                time_window="PT5M",
+                time_aggregation=monitor.TimeAggregationType.AVERAGE,
+                operator=operator,
+                threshold=threshold,
+            ),
+            scale_action=monitor.ScaleActionArgs(
+                direction=direction,
+                type=monitor.ScaleType.CHANGE_COUNT,
+                value="1",
+                cooldown=f"PT{s.cooldown_minutes}M",
+            ),
+        )
+
+    autoscale = monitor.AutoscaleSetting(
+        f"{name}-autoscale",
+        resource_group_name=resource_group_name,
+        target_resource_uri=vmss.id,
+        enabled=True,
+        profiles=[
+            monitor.AutoscaleProfileArgs(
+                name="cpu",
+                capacity=monitor.ScaleCapacityArgs(
+                    minimum=str(s.min_count), maximum=str(s.max_count), default=str(s.default_count)
+                ),
+                rules=[
+                    cpu_rule(
+                        monitor.ComparisonOperationType.GREATER_THAN,
+                        s.scale_out_cpu_percent,
+                        monitor.ScaleDirection.INCREASE,
+                    ),
+                    cpu_rule(
+                        monitor.ComparisonOperationType.LESS_THAN,
+                        s.scale_in_cpu_percent,
+                        monitor.ScaleDirection.DECREASE,
+                    ),
+                ],
+            )
+        ],
+        tags=args.tags,
+        opts=opts,
+    )
+    return ScaleSet(vmss=vmss, autoscale=autoscale, admin_password=password)
