@@ -704,7 +704,7 @@ def _check_network(a: MultiVmLoadBalancedArgs) -> list[str]:
     usable = subnet.num_addresses - AZURE_RESERVED_SUBNET_ADDRESSES
     count = a.instance_count
     what = "scaleSet.maxCount" if a.placement == "scaleSet" else "vmCount"
-    if isinstance(count, int) and usable < count:
+    if _port_ok(count, 1, MAX_SCALE_SET) and usable < count:
         problems.append(
             f"subnetPrefix: {a.subnet_prefix!r} holds {usable} VMs (Azure reserves "
             f"{AZURE_RESERVED_SUBNET_ADDRESSES} addresses) but {what} is {count}; use a larger subnet"

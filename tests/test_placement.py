@@ -1,0 +1,291 @@
+"""Placement: an availability set (default), availability zones, or a Flexible scale set
+with autoscale, chosen by one config key.
+
+GIVEN `placement`, WHEN the program runs, THEN the compute is exactly that mode's, wired to
+the same load balancer, and the policy pack passes on it.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+from conftest import AVSET, EXTENSION, LB, NIC, PIP, VM, dev_values, ok, run_stack
+
+from components import ConfigError
+from components.workload import NGINX_CLOUD_INIT
+from offline import policies
+from offline.engine import ProgramRun, plain
+from stack_config import args_from_config
+
+VMSS = "azure-native:compute:VirtualMachineScaleSet"
+AUTOSCALE = "azure-native:monitor:AutoscaleSetting"
+
+
+def vms(run: ProgramRun) -> list[Any]:
+    return sorted(run.of_type(VM), key=lambda r: int(r.name.rsplit("-", 1)[1]))
+
+
+# ------------------------------------------------------------------ zones
+
+
+@pytest.fixture(scope="module")
+def zonal() -> ProgramRun:
+    return ok(run_stack(overrides={"placement": "zones", "vmCount": 4}))
+
+
+def test_zones_spread_vms_round_robin_without_an_availability_set(zonal: ProgramRun) -> None:
+    assert zonal.of_type(AVSET) == []
+    assert [vm.inputs["zones"] for vm in vms(zonal)] == [["1"], ["2"], ["3"], ["1"]]
+    assert all("availabilitySet" not in vm.inputs for vm in zonal.of_type(VM))
+    assert zonal.outputs["vmZones"] == ["1", "2", "3", "1"]
+
+
+def test_zones_make_the_frontend_zone_redundant(zonal: ProgramRun) -> None:
+    assert zonal.one(PIP).inputs["zones"] == ["1", "2", "3"]
+
+
+def test_configured_zones_are_used_in_order() -> None:
+    run = ok(run_stack(overrides={"placement": "zones", "zones": ["2", "3"], "vmCount": 3}))
+    assert [vm.inputs["zones"] for vm in vms(run)] == [["2"], ["3"], ["2"]]
+
+
+def test_internal_zonal_frontend_is_zone_redundant() -> None:
+    run = ok(run_stack(overrides={"placement": "zones", "frontendType": "internal"}))
+    assert run.one(LB).inputs["frontendIPConfigurations"][0]["zones"] == ["1", "2", "3"]
+
+
+def test_zonal_scale_out_keeps_every_vm_in_its_zone() -> None:
+    old = ok(run_stack(overrides={"placement": "zones", "vmCount": 3}))
+    new = ok(run_stack(overrides={"placement": "zones", "vmCount": 4}))
+    before = {r.urn: plain(r.inputs) for r in old.resources}
+    after = {r.urn: plain(r.inputs) for r in new.resources}
+    assert [u.rsplit("::", 1)[1] for u in before if before[u] != after[u]] == ["web-lb"]
+    assert sorted(u.rsplit("::", 1)[1] for u in set(after) - set(before)) == ["web-nic-4", "web-vm-4"]
+
+
+def test_availability_set_placement_has_no_zones(dev: ProgramRun) -> None:
+    assert all("zones" not in vm.inputs for vm in dev.of_type(VM))
+    assert "zones" not in dev.one(PIP).inputs
+    assert "vmZones" not in dev.outputs
+
+
+# ------------------------------------------------------------------ Flexible scale set
+
+
+@pytest.fixture(scope="module")
+def scale_set() -> ProgramRun:
+    return ok(run_stack(overrides={"placement": "scaleSet"}))
+
+
+def test_scale_set_replaces_the_vms_and_the_availability_set(scale_set: ProgramRun) -> None:
+    for kind in (VM, NIC, AVSET, EXTENSION):
+        assert scale_set.of_type(kind) == [], kind
+    vmss = scale_set.one(VMSS).inputs
+    assert vmss["orchestrationMode"] == "Flexible"
+    assert vmss["zones"] == ["1", "2", "3"]
+    assert vmss["platformFaultDomainCount"] == 1
+    assert vmss["sku"] == {"name": "Standard_D2s_v5", "capacity": 2}
+    assert vmss["identity"] == {"type": "SystemAssigned"}
+    assert set(scale_set.outputs) >= {"scaleSetName", "natPortRange"}
+    assert not {"vmNames", "privateIps"} & set(scale_set.outputs)
+
+
+def test_scale_set_instances_sit_in_the_backend_pool_without_public_ips(scale_set: ProgramRun) -> None:
+    network = scale_set.one(VMSS).inputs["virtualMachineProfile"]["networkProfile"]
+    assert network["networkApiVersion"] == "2020-11-01"
+    [nic] = network["networkInterfaceConfigurations"]
+    [ipconfig] = nic["ipConfigurations"]
+    assert ipconfig["loadBalancerBackendAddressPools"] == [
+        {"id": f"{scale_set.one(LB).id}/backendAddressPools/backend"}
+    ]
+    assert "publicIPAddressConfiguration" not in ipconfig
+    assert ipconfig["subnet"]["id"].endswith("/subnets/vms")
+
+
+def test_scale_set_admin_access_is_one_nat_rule_v2_on_the_pool(scale_set: ProgramRun) -> None:
+    lb = scale_set.one(LB)
+    [rule] = lb.inputs["inboundNatRules"]
+    assert (rule["frontendPortRangeStart"], rule["frontendPortRangeEnd"], rule["backendPort"]) == (50001, 50010, 22)
+    assert rule["backendAddressPool"] == {"id": f"{lb.id}/backendAddressPools/backend"}
+    assert "frontendPort" not in rule
+    assert scale_set.outputs["natPortRange"] == "50001-50010"
+
+
+def test_scale_set_repairs_instances_that_fail_the_health_extension(scale_set: ProgramRun) -> None:
+    vmss = scale_set.one(VMSS).inputs
+    assert vmss["automaticRepairsPolicy"] == {"enabled": True, "gracePeriod": "PT10M", "repairAction": "Replace"}
+    [health] = vmss["virtualMachineProfile"]["extensionProfile"]["extensions"]
+    assert (health["publisher"], health["type"], health["typeHandlerVersion"]) == (
+        "Microsoft.ManagedServices",
+        "ApplicationHealthLinux",
+        "2.0",
+    )
+    assert health["settings"] == {"protocol": "http", "port": 80, "requestPath": "/"}
+
+
+def test_scale_set_instances_get_the_same_os_credentials_and_web_server(scale_set: ProgramRun) -> None:
+    profile = plain(scale_set.one(VMSS).inputs["virtualMachineProfile"])
+    os_profile = profile["osProfile"]
+    assert os_profile["linuxConfiguration"]["disablePasswordAuthentication"] is True
+    assert base64.b64decode(os_profile["customData"]).decode() == NGINX_CLOUD_INIT.read_text().replace(
+        "__PROBE_PATH__", "/"
+    )
+    assert profile["storageProfile"]["imageReference"]["offer"] == "ubuntu-24_04-lts"
+    assert profile["securityProfile"]["securityType"] == "TrustedLaunch"
+    assert profile["diagnosticsProfile"] == {"bootDiagnostics": {"enabled": True}}
+
+
+def test_windows_scale_set_installs_iis_and_keeps_the_password_secret() -> None:
+    run = ok(run_stack("prod", overrides={"placement": "scaleSet", "vmCount": 2, "faultDomainCount": 2}))
+    profile = plain(run.one(VMSS).inputs["virtualMachineProfile"])
+    types = [e["type"] for e in profile["extensionProfile"]["extensions"]]
+    assert types == ["ApplicationHealthWindows", "CustomScriptExtension"]
+    assert profile["osProfile"]["computerNamePrefix"] == "web"
+    assert run.outputs["adminPassword"].__class__.__name__ == "Secret"
+
+
+def test_autoscale_follows_cpu_within_the_configured_bounds() -> None:
+    settings = {
+        "minCount": 3,
+        "maxCount": 12,
+        "defaultCount": 4,
+        "scaleOutCpuPercent": 75,
+        "scaleInCpuPercent": 25,
+        "cooldownMinutes": 10,
+    }
+    run = ok(run_stack(overrides={"placement": "scaleSet", "scaleSet": settings}))
+    autoscale = run.one(AUTOSCALE).inputs
+    assert autoscale["targetResourceUri"] == run.one(VMSS).id
+    [profile] = autoscale["profiles"]
+    assert profile["capacity"] == {"minimum": "3", "maximum": "12", "default": "4"}
+    rules = [
+        (r["metricTrigger"]["operator"], r["metricTrigger"]["threshold"], r["scaleAction"]["direction"])
+        for r in profile["rules"]
+    ]
+    assert rules == [("GreaterThan", 75, "Increase"), ("LessThan", 25, "Decrease")]
+    for r in profile["rules"]:
+        assert r["metricTrigger"]["metricName"] == "Percentage CPU"
+        assert r["metricTrigger"]["metricResourceUri"] == run.one(VMSS).id
+        assert (r["metricTrigger"]["timeWindow"], r["scaleAction"]["cooldown"]) == ("PT5M", "PT10M")
+    assert run.one(VMSS).inputs["sku"]["capacity"] == 4
+    assert [r["frontendPortRangeEnd"] for r in run.one(LB).inputs["inboundNatRules"]] == [50012]
+
+
+def test_scale_set_without_zones_spreads_over_fault_domains() -> None:
+    run = ok(run_stack(overrides={"placement": "scaleSet", "zones": [], "faultDomainCount": 3}))
+    vmss = run.one(VMSS).inputs
+    assert "zones" not in vmss
+    assert vmss["platformFaultDomainCount"] == 3
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"placement": "zones"}, {"placement": "scaleSet"}, {"placement": "scaleSet", "adminAccess": "bastion"}],
+    ids=["zones", "scaleSet", "scaleSet with bastion"],
+)
+def test_the_policy_pack_passes_on_every_placement(overrides: dict[str, Any]) -> None:
+    assert policies.check(ok(run_stack(overrides=overrides))) == []
+
+
+# ------------------------------------------------------------------ validation
+
+CASES: list[tuple[str, dict[str, Any], str]] = [
+    (
+        "placement_is_unknown",
+        {"placement": "cluster"},
+        "placement: 'cluster' must be one of availabilitySet, zones, scaleSet",
+    ),
+    ("a_zone_does_not_exist", {"placement": "zones", "zones": ["1", "4"]}, "zones[1]: '4' must be one of 1, 2, 3"),
+    ("a_zone_is_listed_twice", {"placement": "zones", "zones": ["1", "1"]}, "zones[1]: '1' is listed twice"),
+    (
+        "zones_are_empty_for_zonal_vms",
+        {"placement": "zones", "zones": []},
+        "zones: [] needs at least one zone with placement zones",
+    ),
+    (
+        "zones_are_set_for_an_availability_set",
+        {"zones": ["1"]},
+        "zones: ['1'] is used only with placement zones or scaleSet",
+    ),
+    (
+        "scale_set_settings_are_set_for_vms",
+        {"scaleSet": {"maxCount": 20}},
+        "scaleSet: is set, but placement is not scaleSet",
+    ),
+    (
+        "vm_count_is_set_for_a_scale_set",
+        {"placement": "scaleSet", "vmCount": 5},
+        "vmCount: 5 is not used with placement scaleSet; set scaleSet.defaultCount",
+    ),
+    (
+        "update_domains_are_set_for_zones",
+        {"placement": "zones", "updateDomainCount": 10},
+        "updateDomainCount: 10 is used only with placement availabilitySet",
+    ),
+    (
+        "fault_domains_are_set_for_zones",
+        {"placement": "zones", "faultDomainCount": 3},
+        "faultDomainCount: 3 is not used when zones spread the VMs",
+    ),
+    (
+        "min_count_exceeds_default_count",
+        {"placement": "scaleSet", "scaleSet": {"minCount": 5, "defaultCount": 3}},
+        "scaleSet: minCount 5 <= defaultCount 3 <= maxCount 10 does not hold",
+    ),
+    (
+        "max_count_exceeds_1000",
+        {"placement": "scaleSet", "scaleSet": {"maxCount": 1001}},
+        "scaleSet.maxCount: 1001 must be an integer 2-1000",
+    ),
+    (
+        "min_count_is_one",
+        {"placement": "scaleSet", "scaleSet": {"minCount": 1}},
+        "scaleSet.minCount: 1 must be an integer 2-1000",
+    ),
+    (
+        "scale_in_is_not_below_scale_out",
+        {"placement": "scaleSet", "scaleSet": {"scaleInCpuPercent": 80}},
+        "scaleSet.scaleInCpuPercent: 80 must be below scaleOutCpuPercent 70",
+    ),
+    (
+        "scale_out_is_over_100",
+        {"placement": "scaleSet", "scaleSet": {"scaleOutCpuPercent": 120}},
+        "scaleSet.scaleOutCpuPercent: 120 must be an integer 1-100",
+    ),
+    (
+        "cooldown_is_zero",
+        {"placement": "scaleSet", "scaleSet": {"cooldownMinutes": 0}},
+        "scaleSet.cooldownMinutes: 0 must be an integer 1-10080",
+    ),
+    (
+        "scale_set_field_is_unknown",
+        {"placement": "scaleSet", "scaleSet": {"max": 5}},
+        "scaleSet.max: unknown field; allowed: minCount, maxCount",
+    ),
+    (
+        "scale_set_count_is_not_a_number",
+        {"placement": "scaleSet", "scaleSet": {"maxCount": "many"}},
+        "scaleSet.maxCount: 'many' must be an integer",
+    ),
+    (
+        "nat_range_cannot_hold_max_count",
+        {"placement": "scaleSet", "natFrontendPortStart": 65530},
+        "natFrontendPortStart: 65530 + scaleSet.maxCount 10 - 1 = 65539 is past 65534",
+    ),
+    (
+        "subnet_cannot_hold_max_count",
+        {"placement": "scaleSet", "subnetPrefix": "10.0.1.0/29"},
+        "subnetPrefix: '10.0.1.0/29' holds 3 VMs (Azure reserves 5 addresses) but scaleSet.maxCount is 10",
+    ),
+]
+
+
+@pytest.mark.parametrize(("overrides", "expected"), [c[1:] for c in CASES], ids=[f"fails when {c[0]}" for c in CASES])
+def test_fails_when(overrides: dict[str, Any], expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        args_from_config(dev_values(**overrides))
+    problems = caught.value.problems
+    assert len(problems) == 1, problems
+    assert expected in problems[0]
