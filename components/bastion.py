@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 from pulumi_azure_native import network
 
+from .network import standard_public_ip
 from .settings import MultiVmLoadBalancedArgs
 
 
@@ -15,15 +16,7 @@ def build_bastion(
     bastion_subnet_id: pulumi.Input[str],
     opts: pulumi.ResourceOptions,
 ) -> network.BastionHost:
-    public_ip = network.PublicIPAddress(
-        f"{name}-bastion-pip",
-        resource_group_name=resource_group_name,
-        sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
-        public_ip_allocation_method="Static",
-        public_ip_address_version="IPv4",
-        tags=args.tags,
-        opts=opts,
-    )
+    public_ip = standard_public_ip(f"{name}-bastion-pip", args, resource_group_name, opts)
     return network.BastionHost(
         f"{name}-bastion",
         resource_group_name=resource_group_name,

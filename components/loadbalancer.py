@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import network
 
+from .network import standard_public_ip
 from .settings import MultiVmLoadBalancedArgs
 
 FRONTEND = "frontend"
@@ -53,24 +54,13 @@ def build_load_balancer(
     subnet_id: pulumi.Input[str],
     opts: pulumi.ResourceOptions,
 ) -> LoadBalancer:
+    # Zone-redundant when the VMs are spread over zones, so the frontend survives the loss
+    # of any one of them.
     public_ip = (
         None
         if args.internal
-        else network.PublicIPAddress(
-            f"{name}-pip",
-            resource_group_name=resource_group_name,
-            # Basic public IPs are retired; Standard ones must be Static.
-            sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
-            public_ip_allocation_method="Static",
-            public_ip_address_version="IPv4",
-            # Zone-redundant when the VMs are spread over zones, so the frontend survives
-            # the loss of any one of them.
-            zones=args.vm_zones or None,
-            dns_settings=(
-                network.PublicIPAddressDnsSettingsArgs(domain_name_label=args.dns_label) if args.dns_label else None
-            ),
-            tags=args.tags,
-            opts=opts,
+        else standard_public_ip(
+            f"{name}-pip", args, resource_group_name, opts, zones=args.vm_zones, dns_label=args.dns_label
         )
     )
 

@@ -182,21 +182,35 @@ def build_network(
     return Network(vnet=vnet, nsg=nsg, nsg_on_nics=False, subnet_id=subnet_id, bastion_subnet_id=bastion_subnet_id)
 
 
+def standard_public_ip(
+    logical_name: str,
+    args: MultiVmLoadBalancedArgs,
+    resource_group_name: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+    zones: list[str] | None = None,
+    dns_label: str | None = None,
+) -> network.PublicIPAddress:
+    """A Standard, static IPv4 public IP: Basic IPs are retired, Standard ones must be Static."""
+    return network.PublicIPAddress(
+        logical_name,
+        resource_group_name=resource_group_name,
+        sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
+        public_ip_allocation_method="Static",
+        public_ip_address_version="IPv4",
+        zones=zones or None,
+        dns_settings=network.PublicIPAddressDnsSettingsArgs(domain_name_label=dns_label) if dns_label else None,
+        tags=args.tags,
+        opts=opts,
+    )
+
+
 def _nat_gateway(
     name: str, args: MultiVmLoadBalancedArgs, resource_group_name: pulumi.Input[str], opts: pulumi.ResourceOptions
 ) -> network.NatGateway:
     """Egress for an internal tier: an internal LB cannot have outbound rules, and the
     subnet has no default outbound access, so without this the VMs could not install
     their web server or patches."""
-    public_ip = network.PublicIPAddress(
-        f"{name}-natgw-pip",
-        resource_group_name=resource_group_name,
-        sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
-        public_ip_allocation_method="Static",
-        public_ip_address_version="IPv4",
-        tags=args.tags,
-        opts=opts,
-    )
+    public_ip = standard_public_ip(f"{name}-natgw-pip", args, resource_group_name, opts)
     return network.NatGateway(
         f"{name}-natgw",
         resource_group_name=resource_group_name,

@@ -620,6 +620,8 @@ def _check_lb_rules(a: MultiVmLoadBalancedArgs) -> list[str]:
 
 def _check_nat_range(a: MultiVmLoadBalancedArgs) -> list[str]:
     start = a.nat_frontend_port_start
+    if a.admin_mode != "nat":
+        return []  # no admin NAT rules, so no range to fit
     if not _port_ok(start, 1, 65534):
         return [f"natFrontendPortStart: {start!r} must be an integer 1-65534"]
     count = a.instance_count

@@ -65,6 +65,18 @@ def dev_values(**overrides: Any) -> dict[str, Any]:
     return values
 
 
+def single_problem(**overrides: Any) -> str:
+    """The one problem the dev stack's config has with `overrides` (fails if not exactly one)."""
+    from components import ConfigError
+    from stack_config import args_from_config
+
+    with pytest.raises(ConfigError) as caught:
+        args_from_config(dev_values(**overrides))
+    problems = caught.value.problems
+    assert len(problems) == 1, problems
+    return problems[0]
+
+
 def run_stack(
     stack: str = "dev",
     overrides: dict[str, Any] | None = None,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pulumi
 import pytest
-from conftest import ROOT, SSH_KEY, dev_values, run_stack, ssh_ed25519_key, ssh_rsa_key
+from conftest import ROOT, SSH_KEY, dev_values, run_stack, single_problem, ssh_ed25519_key, ssh_rsa_key
 
 from components import ConfigError, MultiVmLoadBalanced, MultiVmLoadBalancedArgs, validate
 from offline import engine
@@ -201,9 +201,7 @@ def problems_of(overrides: dict[str, Any], secret_keys: set[str] | None = None) 
 
 @pytest.mark.parametrize(("overrides", "expected"), [c[1:] for c in CASES], ids=[f"fails when {c[0]}" for c in CASES])
 def test_fails_when(overrides: dict[str, Any], expected: str) -> None:
-    problems = problems_of(overrides)
-    assert len(problems) == 1, problems
-    assert expected in problems[0]
+    assert expected in single_problem(**overrides)
 
 
 def test_the_dev_stack_with_a_key_is_valid() -> None:
