@@ -162,9 +162,7 @@ def build_compute(
     )
     password = admin_password(name, args, opts)
     image = IMAGES[args.os_type]
-    chosen = workload.effective(args.workload, args.os_type)
-    probe_path = args.probe.path if args.probe.protocol != "Tcp" else None
-    boot = workload.bootstrap_text(args.os_type, chosen, probe_path, args.workload_file)
+    boot = workload.bootstrap_for(args)
     user_data = boot if args.os_type == "linux" else None
     script = boot if args.os_type == "windows" else None
     extensions: list[compute.VirtualMachineExtension] = []
@@ -243,7 +241,7 @@ def build_compute(
                     f"{name}-vm-{i}-web",
                     resource_group_name=resource_group_name,
                     vm_name=vm.name,
-                    vm_extension_name="install-web-server",
+                    vm_extension_name=workload.EXTENSION_NAME,
                     publisher=workload.EXTENSION_PUBLISHER,
                     type=workload.EXTENSION_TYPE,
                     type_handler_version=workload.EXTENSION_VERSION,

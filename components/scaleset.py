@@ -60,15 +60,13 @@ def build_scale_set(
     zones = args.vm_zones
     password = admin_password(name, args, opts)
     image = IMAGES[args.os_type]
-    chosen = workload.effective(args.workload, args.os_type)
-    probe_path = args.probe.path if args.probe.protocol != "Tcp" else None
-    boot = workload.bootstrap_text(args.os_type, chosen, probe_path, args.workload_file)
+    boot = workload.bootstrap_for(args)
 
     extensions = [_health_extension(args)]
     if args.os_type == "windows" and boot is not None:
         extensions.append(
             compute.VirtualMachineScaleSetExtensionArgs(
-                name="install-web-server",
+                name=workload.EXTENSION_NAME,
                 publisher=workload.EXTENSION_PUBLISHER,
                 type=workload.EXTENSION_TYPE,
                 type_handler_version=workload.EXTENSION_VERSION,

@@ -10,6 +10,10 @@ from __future__ import annotations
 import base64
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # settings imports this module; the type is only for annotations
+    from .settings import MultiVmLoadBalancedArgs
 
 BOOTSTRAP_DIR = Path(__file__).resolve().parent / "bootstrap"
 NGINX_CLOUD_INIT = BOOTSTRAP_DIR / "nginx-cloud-init.yaml"
@@ -34,6 +38,8 @@ SAFE_PROBE_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 EXTENSION_PUBLISHER = "Microsoft.Compute"
 EXTENSION_TYPE = "CustomScriptExtension"
 EXTENSION_VERSION = "1.10"
+#: Azure name of that extension on each VM or scale set.
+EXTENSION_NAME = "install-web-server"
 
 
 def effective(workload: str | None, os_type: str) -> str:
@@ -53,6 +59,13 @@ def bootstrap_text(os_type: str, workload: str, probe_path: str | None, custom_f
     if workload == "custom" and custom_file:
         return Path(custom_file).read_text(encoding="utf-8")
     return None
+
+
+def bootstrap_for(args: MultiVmLoadBalancedArgs) -> str | None:
+    """What runs at first boot for these args: the OS default or chosen workload, rendered
+    with the probe's path (a Tcp probe has none)."""
+    probe_path = args.probe.path if args.probe.protocol != "Tcp" else None
+    return bootstrap_text(args.os_type, effective(args.workload, args.os_type), probe_path, args.workload_file)
 
 
 def encoded_command(script: str) -> str:
