@@ -55,12 +55,12 @@ def build_load_balancer(
     opts: pulumi.ResourceOptions,
 ) -> LoadBalancer:
     # Zone-redundant when the VMs are spread over zones, so the frontend survives the loss
-    # of any one of them.
+    # of any one of them (see `frontend_zones` for why a subset becomes all three).
     public_ip = (
         None
         if args.internal
         else standard_public_ip(
-            f"{name}-pip", args, resource_group_name, opts, zones=args.vm_zones, dns_label=args.dns_label
+            f"{name}-pip", args, resource_group_name, opts, zones=args.frontend_zones, dns_label=args.dns_label
         )
     )
 
@@ -83,7 +83,7 @@ def build_load_balancer(
             subnet=network.SubnetArgs(id=subnet_id),
             private_ip_allocation_method="Static" if args.frontend_private_ip else "Dynamic",
             private_ip_address=args.frontend_private_ip,
-            zones=args.vm_zones or None,
+            zones=args.frontend_zones or None,
         )
     # Outbound rules need a public frontend; an internal tier gets out through its
     # subnet's NAT gateway instead.

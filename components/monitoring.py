@@ -88,16 +88,19 @@ def _diagnostics(
     workspace: operationalinsights.Workspace,
     opts: pulumi.ResourceOptions,
     category: str | None = None,
-    category_group: str | None = None,
 ) -> monitor.DiagnosticSetting:
+    """Metrics, plus the one log `category` when given. Sends only what Azure keeps, so a
+    refresh shows no drift: `logAnalyticsDestinationType` is set only with a log category
+    that has a resource-specific table (Azure drops the setting for a resource without
+    such tables: https://learn.microsoft.com/azure/azure-monitor/essentials/resource-logs#resource-specific)."""
     return monitor.DiagnosticSetting(
         logical_name,
         name="to-log-analytics",
         resource_uri=target,
         workspace_id=workspace.id,
         # Resource-specific tables (ALBHealthEvent), not the shared AzureDiagnostics.
-        log_analytics_destination_type="Dedicated",
-        logs=[monitor.DiagnosticsLogSettingsArgs(category=category, category_group=category_group, enabled=True)],
+        log_analytics_destination_type="Dedicated" if category else None,
+        logs=[monitor.DiagnosticsLogSettingsArgs(category=category, enabled=True)] if category else None,
         metrics=[monitor.DiagnosticsMetricSettingsArgs(category="AllMetrics", enabled=True)],
         opts=opts,
     )
@@ -122,7 +125,11 @@ def build_monitoring(
     )
     _diagnostics(f"{name}-lb-diagnostics", lb.id, workspace, opts, category="LoadBalancerHealthEvent")
     if public_ip is not None:
-        _diagnostics(f"{name}-pip-diagnostics", public_ip.id, workspace, opts, category_group="allLogs")
+        # Metrics only: a public IP's log categories (DDoSProtectionNotifications,
+        # DDoSMitigationFlowLogs, DDoSMitigationReports) are written only under DDoS
+        # Protection, which this stack does not buy:
+        # https://learn.microsoft.com/azure/ddos-protection/ddos-view-diagnostic-logs
+        _diagnostics(f"{name}-pip-diagnostics", public_ip.id, workspace, opts)
     action_group = None
     if m.alert_emails:
         action_group = monitor.ActionGroup(

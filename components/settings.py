@@ -56,13 +56,16 @@ MIN_VMS = 2  # an availability set needs two VMs for its 99.95% SLA
 MAX_VMS = 200  # Azure caps an availability set at 200 VMs
 AZURE_RESERVED_SUBNET_ADDRESSES = 5
 
-# Admin user names Azure refuses (compared case-insensitively).
+# Admin user names Azure refuses (compared case-insensitively), on both OSes: the
+# `adminUsername` description in the Compute REST spec (OSProfile) and
+# https://learn.microsoft.com/azure/virtual-machines/windows/faq#what-are-the-username-requirements-when-creating-a-vm-
+# (user3, user4 and user5 are on the Windows list too, not only on Linux's).
 RESERVED_USERNAMES = frozenset(
     """1 123 a actuser adm admin admin1 admin2 administrator aspnet backup console david
     guest john owner root server sql support support_388945a0 sys test test1 test2 test3
-    user user1 user2""".split()
+    user user1 user2 user3 user4 user5""".split()
 )
-RESERVED_USERNAMES_LINUX = RESERVED_USERNAMES | {"user3", "user4", "user5", "video"}
+RESERVED_USERNAMES_LINUX = RESERVED_USERNAMES | {"video"}
 
 # Azure also bans a list of common passwords (P@ssw0rd, Password1, ...); every one of them is
 # shorter than the 12-character minimum, so the length rule already refuses them.
@@ -78,6 +81,10 @@ _RESOURCE_GROUP = re.compile(r"^[-\w.()]{1,90}$")
 _COMPONENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$")
 _VM_SIZE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{2,63}$")
 _USERNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+# Linux accounts are created by useradd, whose default NAME_REGEX allows lower case only:
+# https://learn.microsoft.com/azure/virtual-machines/linux/faq#what-are-the-username-requirements-when-creating-a-vm-
+# and useradd(8) / adduser.conf(5) NAME_REGEX "^[a-z][-a-z0-9_]*$" (Azure also accepts a leading '_').
+_LINUX_USERNAME = re.compile(r"^[a-z_][a-z0-9_-]*$")
 _TAG_NAME_FORBIDDEN = re.compile(r"[<>%&\\?/]")
 _SERVICE_TAG = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*$")
 
@@ -315,6 +322,21 @@ class MultiVmLoadBalancedArgs:
         return list(self.zones) if self.placement != "availabilitySet" else []
 
     @property
+    def frontend_zones(self) -> list[str]:
+        """Zones of the frontend (public IP or internal frontend), as Azure stores them.
+
+        A frontend is zonal (one zone) or zone-redundant (every zone of the region); Azure
+        creates a Standard public IP given two of three zones in all three, so sending the
+        subset would show as drift on every refresh. Two or more VM zones therefore give a
+        zone-redundant frontend, written as all three zones; one zone pins it there.
+        https://learn.microsoft.com/azure/virtual-network/ip-services/public-ip-addresses#availability-zone
+        """
+        zones = self.vm_zones
+        if len(zones) >= 2:
+            return list(AZURE_ZONES)
+        return zones
+
+    @property
     def internal(self) -> bool:
         return self.frontend_type == "internal"
 
@@ -405,6 +427,11 @@ def _check_username(a: MultiVmLoadBalancedArgs) -> list[str]:
         return [
             f"adminUsername: {name!r} may contain only letters, digits, '_', '.' and '-', "
             "must start with a letter or '_' and must not end with '.'"
+        ]
+    if not windows and not _LINUX_USERNAME.match(name):
+        return [
+            f"adminUsername: {name!r} is not a Linux user name: lower-case letters, digits, '_' or '-' "
+            "only, starting with a letter or '_' (^[a-z_][a-z0-9_-]*$)"
         ]
     return []
 

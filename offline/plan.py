@@ -46,6 +46,20 @@ def masked(value: Any) -> Any:
     return value
 
 
+def shown(value: Any) -> Any:
+    """Like `masked`, but a secret object or list is opened so its shape can be read:
+    Pulumi marks a whole input secret when anything inside it is (a scale set's
+    `virtualMachineProfile` holds the Windows password), yet the reviewer still needs its
+    image and extensions. Secret scalars stay masked; `details` prints no credential."""
+    if isinstance(value, engine.Secret) and isinstance(value.value, dict | list):
+        return shown(value.value)
+    if isinstance(value, dict):
+        return {k: shown(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shown(v) for v in value]
+    return masked(value)
+
+
 def _parse_assignments(items: Sequence[str], flag: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items:
@@ -107,7 +121,7 @@ def _short_id(value: str) -> str:
 
 def details(r: engine.Registered) -> list[str]:
     """The few properties a reviewer checks, per resource type (first line inline)."""
-    i, o = masked(r.inputs), masked(r.outputs)
+    i, o = shown(r.inputs), shown(r.outputs)
     kind = r.type.rsplit(":", 1)[-1]
     if kind == "ResourceGroup":
         return [f"location={o.get('location')}"]

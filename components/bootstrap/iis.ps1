@@ -1,8 +1,12 @@
 # Web server for the load balancer's health probe and users: IIS serving a page that
 # names this VM, at / and at the probe path. Run once per VM by the CustomScriptExtension.
-# Rendered by components/bootstrap.py, which replaces __PROBE_PATH__. Safe to run again.
+# Rendered by components/workload.py, which replaces __PROBE_PATH__. Safe to run again.
 $ErrorActionPreference = 'Stop'
-Install-WindowsFeature -Name Web-Server -IncludeManagementTools | Out-Null
+# The WebAdministration module (IIS:\ drive, *-WebConfigurationProperty) ships in the
+# Web-Scripting-Tools feature, which -IncludeManagementTools on Web-Server does not add;
+# without it Import-Module fails and, with 'Stop', so does the whole script.
+# https://learn.microsoft.com/powershell/module/webadministration/
+Install-WindowsFeature -Name Web-Server, Web-Scripting-Tools -IncludeManagementTools | Out-Null
 Import-Module WebAdministration
 
 $root = 'C:\inetpub\wwwroot'
