@@ -44,6 +44,9 @@ else:
 if stack.vm_zones:
     pulumi.export("vmZones", stack.vm_zones)
 pulumi.export("resourceGroupName", stack.resource_group_name)
+pulumi.export("identityId", stack.identity_id)
+if stack.identity_principal_id is not None:
+    pulumi.export("identityPrincipalId", stack.identity_principal_id)
 if stack.workspace_id is not None:
     pulumi.export("workspaceId", stack.workspace_id)
     pulumi.export("probeFailuresQuery", stack.probe_failures_query)

@@ -237,6 +237,7 @@ KEYS: dict[str, Key] = {
     "zones": Key("zones", _as_zones),
     "scaleSet": Key("scale_set", _as_str),  # parsed with its own problem list below
     "workloadFile": Key("workload_file", _as_str),
+    "identityId": Key("identity_id", _as_str),
 }
 
 

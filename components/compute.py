@@ -68,13 +68,38 @@ def admin_password(name: str, args: MultiVmLoadBalancedArgs, opts: pulumi.Resour
     return pulumi.Output.secret(generated.result)
 
 
+# Hotpatch-capable images (the list in
+# https://learn.microsoft.com/azure/virtual-machines/automatic-vm-guest-patching#supported-os-images
+# and https://learn.microsoft.com/windows-server/get-started/hotpatch). On them Azure refuses a
+# scale set with AutomaticByPlatform patching unless hotpatching is on: "'EnableHotpatching'
+# must be set to 'true' on Virtual Machine Scale Sets running Hotpatch-compatible images"
+# (quoted in hashicorp/terraform-provider-azurerm#24335). Single VMs accept it too, with
+# the same preconditions (provisionVMAgent true, patchMode AutomaticByPlatform: Compute REST
+# spec, PatchSettings.enableHotpatching), and it means fewer reboots, so both placements
+# set it. Whether a single VM *requires* it is not documented; it is set either way.
+HOTPATCH_SKUS = frozenset(
+    {
+        "2022-datacenter-azure-edition-core",
+        "2022-datacenter-azure-edition-core-smalldisk",
+        "2022-datacenter-azure-edition-hotpatch",
+        "2022-datacenter-azure-edition-hotpatch-smalldisk",
+        "2025-datacenter-azure-edition",
+        "2025-datacenter-azure-edition-smalldisk",
+        "2025-datacenter-azure-edition-core",
+        "2025-datacenter-azure-edition-core-smalldisk",
+    }
+)
+
+
 def windows_configuration() -> compute.WindowsConfigurationArgs:
     return compute.WindowsConfigurationArgs(
         provision_vm_agent=True,
         # AutomaticByPlatform on Windows also needs automatic updates on.
         enable_automatic_updates=True,
         patch_settings=compute.PatchSettingsArgs(
-            patch_mode="AutomaticByPlatform", assessment_mode="AutomaticByPlatform"
+            patch_mode="AutomaticByPlatform",
+            assessment_mode="AutomaticByPlatform",
+            enable_hotpatching=True if IMAGES["windows"].sku in HOTPATCH_SKUS else None,
         ),
     )
 
@@ -142,6 +167,7 @@ def build_compute(
     backend_pool_id: pulumi.Input[str],
     nat_rule_ids: list[pulumi.Output[str]],
     nic_nsg_id: pulumi.Input[str] | None,
+    identity_id: pulumi.Input[str],
     opts: pulumi.ResourceOptions,
 ) -> Compute:
     zones = args.vm_zones
@@ -218,8 +244,11 @@ def build_compute(
                 ),
             ),
             security_profile=security_profile(args),
-            # A system-assigned identity lets workloads reach Azure services without secrets.
-            identity=compute.VirtualMachineIdentityArgs(type=compute.ResourceIdentityType.SYSTEM_ASSIGNED),
+            # Workloads reach Azure services without secrets; see identity.py for why it is
+            # the tier's user-assigned identity and not a system-assigned one.
+            identity=compute.VirtualMachineIdentityArgs(
+                type=compute.ResourceIdentityType.USER_ASSIGNED, user_assigned_identities=[identity_id]
+            ),
             # Managed boot diagnostics: no storage account to create or secure.
             diagnostics_profile=compute.DiagnosticsProfileArgs(
                 boot_diagnostics=compute.BootDiagnosticsArgs(enabled=True)

@@ -1,10 +1,25 @@
 """The public side: a Standard static public IP and a Standard load balancer.
 
-Everything inside the LB (frontend, pool, probe, rules, outbound rule, NAT rules) is
-declared inline. Its sub-resources refer to each other by ID, and those IDs must exist
-before the LB does, so they are built by hand from the LB's *known* name:
+The frontend, pool, probe, rules and outbound rule are declared inline. They refer to each
+other by ID, and those IDs must exist before the LB does, so they are built by hand from
+the LB's *known* name:
 `<resource group id>/providers/Microsoft.Network/loadBalancers/<name>/<kind>/<child>`.
 That is why the LB (alone) gets an explicit Azure name.
+
+The admin NAT rules are separate `InboundNatRule` resources instead, because NICs refer to
+them: Azure refuses to remove a NAT rule that a NIC still uses, and Pulumi deletes a
+resource only after everything that depends on it. As one inline list on the LB, scaling
+3 -> 2 VMs would update the LB (dropping rule 3) before NIC 3 is deleted, and fail; as
+resources the NICs depend on, NIC 3 goes first and its rule after it, in one `pulumi up`.
+The LB must then never declare `inboundNatRules` at all: pulumi-azure-native keeps the
+existing sub-resources of a property left unset on update (`MaintainSubResourceIfUnset`,
+provider/pkg/resources/resources.go: "When updating the parent, if the list of nested
+resources is not specified as a property on the parent, the child resources will be
+deleted ... if the list of nested resources was not originally specified inline, we'll
+maintain the existing sub-resources transparently"), and its docs on that property say:
+"Do not mix inline and standalone resource as they will conflict with each other,
+leading to resources deletion." The other references into the LB (pool, probe,
+frontend) never go away while the LB exists, so they stay inline.
 """
 
 from __future__ import annotations
@@ -92,35 +107,6 @@ def build_load_balancer(
     # instances come and go, gets one rule on its pool with a port range (NAT rule V2).
     scale_set = args.placement == "scaleSet"
     nat_indexes = range(1, args.vm_count + 1) if args.admin_mode == "nat" and not scale_set else range(0)
-    nat_rules = [
-        network.InboundNatRuleArgs(
-            name=nat_rule_name(i),
-            frontend_ip_configuration=frontend,
-            protocol="Tcp",
-            frontend_port=args.nat_frontend_port(i),
-            backend_port=args.admin_port,
-            enable_floating_ip=False,
-            enable_tcp_reset=True,
-            idle_timeout_in_minutes=4,
-        )
-        for i in nat_indexes
-    ]
-    if scale_set and args.admin_mode == "nat":
-        nat_rules.append(
-            network.InboundNatRuleArgs(
-                name=SCALE_SET_NAT_RULE,
-                frontend_ip_configuration=frontend,
-                backend_address_pool=pool,
-                protocol="Tcp",
-                frontend_port_range_start=args.nat_frontend_port_start,
-                frontend_port_range_end=args.nat_frontend_port(args.scale_set.max_count),
-                backend_port=args.admin_port,
-                enable_floating_ip=False,
-                enable_tcp_reset=True,
-                idle_timeout_in_minutes=4,
-            )
-        )
-
     lb = network.LoadBalancer(
         f"{name}-lb",
         load_balancer_name=lb_name,
@@ -171,15 +157,48 @@ def build_load_balancer(
         ]
         if outbound
         else None,
-        inbound_nat_rules=nat_rules,
+        # No `inbound_nat_rules` here, ever: see the module docstring.
         tags=args.tags,
         opts=opts,
     )
+
+    def nat_rule(
+        logical: str,
+        rule_name: str,
+        port: int | None = None,
+        port_range: tuple[int, int] | None = None,
+    ) -> network.InboundNatRule:
+        """One admin NAT rule: a frontend `port` for one NIC, or a `port_range` over the
+        pool (NAT rule V2: Azure gives each pool member one port of the range)."""
+        return network.InboundNatRule(
+            logical,
+            resource_group_name=resource_group_name,
+            # From the created LB, so the rule waits for it (and is deleted before it).
+            load_balancer_name=lb.name,
+            inbound_nat_rule_name=rule_name,
+            frontend_ip_configuration=frontend,
+            protocol="Tcp",
+            frontend_port=port,
+            frontend_port_range_start=port_range[0] if port_range else None,
+            frontend_port_range_end=port_range[1] if port_range else None,
+            backend_address_pool=pool if port_range else None,
+            backend_port=args.admin_port,
+            enable_floating_ip=False,
+            enable_tcp_reset=True,
+            idle_timeout_in_minutes=4,
+            opts=opts,
+        )
+
+    nat_rules = [nat_rule(f"{name}-nat-{i}", nat_rule_name(i), port=args.nat_frontend_port(i)) for i in nat_indexes]
+    if scale_set and args.admin_mode == "nat":
+        last = args.nat_frontend_port(args.scale_set.max_count)
+        nat_rule(f"{name}-nat-instances", SCALE_SET_NAT_RULE, port_range=(args.nat_frontend_port_start, last))
 
     # Taken from the created LB's ID so that every NIC waits for the LB that holds them.
     return LoadBalancer(
         public_ip=public_ip,
         lb=lb,
         backend_pool_id=pulumi.Output.concat(lb.id, f"/backendAddressPools/{POOL}"),
-        nat_rule_ids=[pulumi.Output.concat(lb.id, f"/inboundNatRules/{nat_rule_name(i)}") for i in nat_indexes],
+        # The rules' own IDs: each NIC then depends on its rule, so it is deleted first.
+        nat_rule_ids=[rule.id for rule in nat_rules],
     )

@@ -38,37 +38,59 @@ class Alert:
     threshold: float
     aggregation: str
     severity: int
+    #: ISO 8601; Azure allows PT1M, PT5M, PT15M, PT30M, PT1H, PT6H, PT12H, PT24H
+    #: (https://learn.microsoft.com/azure/azure-monitor/alerts/resource-manager-alerts-metric).
+    window: str = "PT5M"
     dimensions: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
+# Alerts page a human only for what needs one. A first boot or a patch reboot takes a VM out
+# of rotation for a few minutes, so "a VM is down" waits 15 minutes; "every VM is down" and
+# "the frontend is unreachable" are outages and fire after 5. Thresholds follow Microsoft's
+# guidance (alert when health probe status or data path availability is zero, and when
+# probed-up VMs drop below a chosen share):
+# https://learn.microsoft.com/azure/load-balancer/monitor-load-balancer#alerts
+# `Maximum` over the window is the best minute of it: below the threshold means the
+# condition held for the whole window, not for one bad minute.
 ALERTS: tuple[Alert, ...] = (
     Alert(
         "backend-health",
-        "Health probes fail on at least one VM: it is out of rotation (DipAvailability < 100% for 5 minutes)",
+        "At least one VM has failed its health probe for 15 minutes: it is out of rotation "
+        "(DipAvailability below 100% in every minute of 15)",
         "DipAvailability",
         "LessThan",
         100,
-        "Average",
+        "Maximum",
+        2,
+        window="PT15M",
+    ),
+    Alert(
+        "backend-down",
+        "Every VM fails its health probe: the service is down (DipAvailability 0% for 5 minutes)",
+        "DipAvailability",
+        "LessThan",
         1,
+        "Maximum",
+        0,
     ),
     Alert(
         "data-path",
-        "The frontend's data path is degraded (VipAvailability < 100% for 5 minutes)",
+        "The frontend's data path is down (VipAvailability 0% for 5 minutes)",
         "VipAvailability",
         "LessThan",
-        100,
-        "Average",
+        1,
+        "Maximum",
         1,
     ),
     Alert(
         "snat-exhaustion",
-        "Outbound connections fail for lack of SNAT ports (failed SnatConnectionCount > 0)",
+        "Outbound connections fail for lack of SNAT ports (failed SnatConnectionCount > 0 in 5 minutes)",
         "SnatConnectionCount",
         "GreaterThan",
         0,
         "Total",
         2,
-        (("ConnectionState", ("failed",)),),
+        dimensions=(("ConnectionState", ("failed",)),),
     ),
 )
 
@@ -158,7 +180,7 @@ def build_monitoring(
             auto_mitigate=True,
             scopes=[lb.id],
             evaluation_frequency="PT1M",
-            window_size="PT5M",
+            window_size=alert.window,
             criteria=monitor.MetricAlertSingleResourceMultipleMetricCriteriaArgs(
                 odata_type="Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
                 all_of=[

@@ -11,6 +11,7 @@ from pulumi_azure_native import resources
 
 from .bastion import build_bastion
 from .compute import build_compute
+from .identity import build_identity
 from .loadbalancer import build_load_balancer, load_balancer_name
 from .monitoring import build_monitoring
 from .network import build_network
@@ -60,6 +61,10 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
     scale_set_name: pulumi.Output[str] | None
     #: The admin NAT port range of the scale set ("50001-50010"), else None.
     nat_port_range: str | None
+    #: Resource ID of the user-assigned identity every VM or instance carries.
+    identity_id: pulumi.Output[str]
+    #: Its principal ID, for role assignments; None when `identity_id` was passed in.
+    identity_principal_id: pulumi.Output[str] | None
     #: Log Analytics workspace ID (monitoring on), else None.
     workspace_id: pulumi.Output[str] | None
     #: Kusto query of the LB's health events (monitoring on), else None.
@@ -94,12 +99,17 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
         net = build_network(name, args, rg_name, child)
         lb = build_load_balancer(name, args, rg_name, rg_id, net.subnet_id, child)
         nic_nsg = net.nsg.id if net.nsg_on_nics else None
+        identity = build_identity(name, args, rg_name, child)
         scale_set = None
         vms = None
         if args.placement == "scaleSet":
-            scale_set = build_scale_set(name, args, rg_name, net.subnet_id, lb.backend_pool_id, nic_nsg, child)
+            scale_set = build_scale_set(
+                name, args, rg_name, net.subnet_id, lb.backend_pool_id, nic_nsg, identity.id, child
+            )
         else:
-            vms = build_compute(name, args, rg_name, net.subnet_id, lb.backend_pool_id, lb.nat_rule_ids, nic_nsg, child)
+            vms = build_compute(
+                name, args, rg_name, net.subnet_id, lb.backend_pool_id, lb.nat_rule_ids, nic_nsg, identity.id, child
+            )
         vm_list = vms.vms if vms else []
         bastion = None
         if net.bastion_subnet_id is not None:
@@ -153,6 +163,8 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
         self.vnet_id = net.vnet.id if net.vnet else None
         self.subnet_id = net.subnet_id
         self.nsg_id = net.nsg.id
+        self.identity_id = identity.id
+        self.identity_principal_id = identity.principal_id
         self.workspace_id = watch.workspace.id if watch else None
         self.probe_failures_query = watch.probe_failures_query if watch else None
         self.probe_status_command = watch.probe_status_command if watch else None

@@ -13,10 +13,17 @@ from .compute import IMAGES, admin_password, linux_configuration, security_profi
 from .settings import MultiVmLoadBalancedArgs
 
 # The Application Health extension reports each instance's health to the platform,
-# which automatic repairs act on (a Flexible scale set cannot use the LB probe for that).
+# which automatic repairs, rolling upgrades and AutomaticByPlatform patching act on (a
+# Flexible scale set cannot use the LB probe for that, and requires the extension for
+# guest patching: https://learn.microsoft.com/azure/virtual-machines/automatic-vm-guest-patching).
+# Version 1.0 is the *binary* protocol: an HTTP 200 at the probe path is Healthy, so the
+# built-in nginx/IIS pages work as they are. Version 2.0 ("rich health states") counts a
+# 2xx as Healthy only with the body {"ApplicationHealthState": "Healthy"} and as Unknown
+# otherwise, which automatic repairs would replace in a loop:
+# https://learn.microsoft.com/azure/virtual-machine-scale-sets/virtual-machine-scale-sets-health-extension
 HEALTH_PUBLISHER = "Microsoft.ManagedServices"
 HEALTH_TYPES = {"linux": "ApplicationHealthLinux", "windows": "ApplicationHealthWindows"}
-HEALTH_VERSION = "2.0"
+HEALTH_VERSION = "1.0"
 CPU_METRIC = "Percentage CPU"
 
 
@@ -54,6 +61,7 @@ def build_scale_set(
     subnet_id: pulumi.Input[str],
     backend_pool_id: pulumi.Input[str],
     nic_nsg_id: pulumi.Input[str] | None,
+    identity_id: pulumi.Input[str],
     opts: pulumi.ResourceOptions,
 ) -> ScaleSet:
     s = args.scale_set
@@ -146,9 +154,16 @@ def build_scale_set(
             enabled=True, grace_period="PT10M", repair_action="Replace"
         ),
         upgrade_policy=compute.UpgradePolicyArgs(mode=compute.UpgradeMode.MANUAL),
-        identity=compute.VirtualMachineScaleSetIdentityArgs(type=compute.ResourceIdentityType.SYSTEM_ASSIGNED),
+        # Flexible scale sets accept UserAssigned or None only (see identity.py).
+        identity=compute.VirtualMachineScaleSetIdentityArgs(
+            type=compute.ResourceIdentityType.USER_ASSIGNED, user_assigned_identities=[identity_id]
+        ),
         tags=args.tags,
-        opts=opts,
+        # Autoscale owns the instance count after creation. Without this, every `pulumi up`
+        # would PUT sku.capacity = defaultCount and undo what autoscale chose. Pulumi.yaml
+        # sets `refresh: always`, so the count sent back is the live one (ignore_changes
+        # sends the value in state: https://www.pulumi.com/docs/iac/concepts/options/ignorechanges/).
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(ignore_changes=["sku.capacity"])),
     )
 
     def cpu_rule(

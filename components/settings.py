@@ -40,6 +40,10 @@ _SUBNET_ID = re.compile(
     r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/virtualNetworks/[^/]+/subnets/[^/]+$",
     re.IGNORECASE,
 )
+_IDENTITY_ID = re.compile(
+    r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.ManagedIdentity/userAssignedIdentities/[^/]+$",
+    re.IGNORECASE,
+)
 BASTION_SUBNET = "AzureBastionSubnet"  # the name Azure requires
 OS_DISK_TYPES: tuple[str, ...] = (
     "Standard_LRS",
@@ -248,6 +252,12 @@ class MultiVmLoadBalancedArgs:
     #: creates no VNet; its NSG goes on each NIC, and the subnet's owner provides egress
     #: for internal tiers (a NAT gateway). Defaults to none: a VNet and subnet are created.
     subnet_id: pulumi.Input[str] | None = None
+    #: Resource ID of an existing user-assigned managed identity for the VMs or the scale
+    #: set. Defaults to none: the component creates one (`<name>-identity`). A Flexible
+    #: scale set accepts only user-assigned identities, and one identity per tier keeps its
+    #: role assignments when VMs are replaced. Example:
+    #: `/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/web`.
+    identity_id: pulumi.Input[str] | None = None
     #: Encrypt temp disks and caches on the host. Needs the subscription feature
     #: Microsoft.Compute/EncryptionAtHost registered first. Defaults to false.
     encryption_at_host: bool = False
@@ -896,6 +906,12 @@ def validate(args: MultiVmLoadBalancedArgs, name: str = "web", allow_placeholder
         problems.append(
             f"dnsLabel: {a.dns_label!r} must be 3-63 lowercase letters, digits or '-', "
             "starting with a letter and ending with a letter or digit"
+        )
+    if isinstance(a.identity_id, str) and not _IDENTITY_ID.match(a.identity_id):
+        problems.append(
+            f"identityId: {a.identity_id!r} is not a user-assigned identity's resource ID "
+            "(/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/"
+            "userAssignedIdentities/<name>)"
         )
     problems += _check_tags(a)
     problems += _check_monitoring(a)

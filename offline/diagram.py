@@ -116,7 +116,7 @@ def _section(run: ProgramRun, label: str) -> tuple[str, int, int]:
     extensions = {plain(r.inputs).get("vmName"): plain(r.inputs) for r in _all(run, ":VirtualMachineExtension")}
 
     lb_in = plain(lb.inputs) if lb else {}
-    nat_rules = {r["name"]: r for r in lb_in.get("inboundNatRules", [])}
+    nat_rules = {plain(r.inputs)["inboundNatRuleName"]: plain(r.inputs) for r in _all(run, ":InboundNatRule")}
     nat_by_vm: dict[str, str] = {}
     vm_rows: list[tuple[str, list[str]]] = []
     for vm in vms:

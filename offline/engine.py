@@ -91,6 +91,7 @@ class Registered:
     outputs: dict[str, Any] = field(default_factory=dict)
     replace_on_changes: list[str] = field(default_factory=list)
     delete_before_replace: bool = False
+    ignore_changes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -134,8 +135,10 @@ KIND_ORDER = {
             "VirtualNetwork",
             "PublicIPAddress",
             "LoadBalancer",
+            "InboundNatRule",
             "BastionHost",
             "NatGateway",
+            "UserAssignedIdentity",
             "AvailabilitySet",
             "RandomPassword",
             "NetworkInterface",
@@ -178,6 +181,11 @@ AZURE_TYPES: dict[str, tuple[str, str]] = {
     "azure-native:monitor:ActionGroup": ("Microsoft.Insights/actionGroups", "actionGroupName"),
     "azure-native:monitor:MetricAlert": ("Microsoft.Insights/metricAlerts", "ruleName"),
     "azure-native:monitor:DiagnosticSetting": ("Microsoft.Insights/diagnosticSettings", "name"),
+    "azure-native:network:InboundNatRule": ("Microsoft.Network/loadBalancers", "inboundNatRuleName"),
+    "azure-native:managedidentity:UserAssignedIdentity": (
+        "Microsoft.ManagedIdentity/userAssignedIdentities",
+        "resourceName",
+    ),
 }
 
 
@@ -219,6 +227,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
         elif args.typ == "azure-native:compute:VirtualMachineExtension":
             vm = inputs.get("vmName", "")
             rid = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}/providers/{arm_type}/{vm}/extensions/{name}"
+        elif args.typ == "azure-native:network:InboundNatRule":
+            lb = inputs.get("loadBalancerName", "")
+            rid = (
+                f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}/providers/{arm_type}/{lb}/inboundNatRules/{name}"
+            )
         else:
             rid = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}/providers/{arm_type}/{name}"
         outputs: dict[str, Any] = {
@@ -228,6 +241,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
             "location": inputs.get("location", self.location),
             "azureApiVersion": "mock",
         }
+        identity = inputs.get("identity")
+        if isinstance(identity, dict) and isinstance(identity.get("userAssignedIdentities"), list):
+            # azure-native v3 takes a list of identity IDs and answers Azure's map of them.
+            outputs["identity"] = {
+                **identity,
+                "userAssignedIdentities": {i: {} for i in identity["userAssignedIdentities"]},
+            }
         extra = getattr(self, "_outputs_" + args.typ.rsplit(":", 1)[1], None)
         if extra is not None:
             outputs.update(extra(args.name, rid, inputs))
@@ -261,6 +281,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
             subnet_id = (cfg.get("subnet") or {}).get("id", "")
             configs.append({**cfg, "privateIPAddress": self._private_ip(subnet_id, name)})
         return {"ipConfigurations": configs}
+
+    def _outputs_UserAssignedIdentity(self, name: str, rid: str, inputs: dict) -> dict:
+        digest = hashlib.sha256(rid.encode()).hexdigest()
+        principal = f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+        return {"principalId": principal, "clientId": principal[::-1], "tenantId": TENANT_ID}
 
     def _outputs_VirtualMachine(self, name: str, rid: str, inputs: dict) -> dict:
         return {"vmId": hashlib.sha256(rid.encode()).hexdigest()[:32]}
@@ -340,6 +365,7 @@ class RecordingMonitor(MockMonitor):
             inputs={},
             replace_on_changes=list(request.replaceOnChanges),
             delete_before_replace=bool(request.deleteBeforeReplace),
+            ignore_changes=list(request.ignoreChanges),
         )
         response = super().RegisterResource(request)
         record.inputs = reveal_secrets(rpc.deserialize_properties(request.object))

@@ -168,16 +168,15 @@ def details(r: engine.Registered) -> list[str]:
             lines.append(
                 f"outbound {rule['name']}: {rule['protocol']} pool={_short_id(rule['backendAddressPool']['id'])}"
             )
-        for rule in i.get("inboundNatRules", []):
-            if "frontendPortRangeStart" in rule:  # NAT rule V2: a port per pool member
-                ports = f"{rule['frontendPortRangeStart']}-{rule['frontendPortRangeEnd']}"
-                pool_name = _short_id(rule["backendAddressPool"]["id"])
-                lines.append(
-                    f"nat {rule['name']}: {rule['protocol']} {ports} -> {rule['backendPort']} pool={pool_name}"
-                )
-            else:
-                lines.append(f"nat {rule['name']}: {rule['protocol']} {rule['frontendPort']} -> {rule['backendPort']}")
         return lines
+    if kind == "InboundNatRule":
+        if "frontendPortRangeStart" in i:  # NAT rule V2: a port per pool member
+            ports = f"{i['frontendPortRangeStart']}-{i['frontendPortRangeEnd']}"
+            pool_name = _short_id(i["backendAddressPool"]["id"])
+            return [f"{i['inboundNatRuleName']}: {i['protocol']} {ports} -> {i['backendPort']} pool={pool_name}"]
+        return [f"{i['inboundNatRuleName']}: {i['protocol']} {i['frontendPort']} -> {i['backendPort']}"]
+    if kind == "UserAssignedIdentity":
+        return ["user-assigned identity of every VM / instance"]
     if kind == "AvailabilitySet":
         return [
             f"sku={i['sku']['name']} faultDomains={i['platformFaultDomainCount']} "

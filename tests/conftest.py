@@ -26,6 +26,13 @@ AVSET = "azure-native:compute:AvailabilitySet"
 VM = "azure-native:compute:VirtualMachine"
 EXTENSION = "azure-native:compute:VirtualMachineExtension"
 PASSWORD = "random:index/randomPassword:RandomPassword"
+NAT_RULE = "azure-native:network:InboundNatRule"
+IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
+
+
+def nat_rules(run: engine.ProgramRun) -> dict[str, engine.Registered]:
+    """The admin NAT rules (their own resources, not inline on the LB) by Azure name."""
+    return {r.inputs["inboundNatRuleName"]: r for r in run.of_type(NAT_RULE)}
 
 
 def _ssh_string(data: bytes) -> bytes:

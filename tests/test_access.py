@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import LB, NIC, NSG, PIP, VM, VNET, dev_values, ok, run_stack, single_problem
+from conftest import IDENTITY, LB, NAT_RULE, NIC, NSG, PIP, VM, VNET, dev_values, ok, run_stack, single_problem
 
 from offline.engine import ProgramRun, plain
 from stack_config import args_from_config
@@ -62,7 +62,8 @@ def test_bastion_mode_creates_bastion_and_its_subnet(bastion: ProgramRun) -> Non
 
 
 def test_bastion_mode_has_no_nat_rules_and_admits_admin_only_from_bastion(bastion: ProgramRun) -> None:
-    assert "inboundNatRules" not in bastion.one(LB).inputs or bastion.one(LB).inputs["inboundNatRules"] == []
+    assert bastion.of_type(NAT_RULE) == []
+    assert "inboundNatRules" not in bastion.one(LB).inputs
     for nic in bastion.of_type(NIC):
         assert "loadBalancerInboundNatRules" not in nic.inputs["ipConfigurations"][0]
     rules = nsg_rules(bastion)
@@ -93,7 +94,8 @@ def test_windows_bastion_mode_outputs_rdp_commands() -> None:
 
 def test_none_mode_leaves_no_admin_path() -> None:
     run = ok(run_stack(overrides={"adminAccess": "none"}))
-    assert run.one(LB).inputs.get("inboundNatRules", []) == []
+    assert run.of_type(NAT_RULE) == []
+    assert "inboundNatRules" not in run.one(LB).inputs
     assert run.of_type(BASTION) == []
     assert [n for n in nsg_rules(run) if "admin" in n] == []
     assert run.outputs["adminEndpoints"] == []
@@ -111,9 +113,12 @@ def test_scaling_out_under_bastion_changes_no_existing_resource() -> None:
 # ------------------------------------------------------------------ VM hardening
 
 
-def test_every_vm_has_a_system_assigned_identity(dev: ProgramRun, prod: ProgramRun) -> None:
-    for vm in dev.of_type(VM) + prod.of_type(VM):
-        assert vm.inputs["identity"] == {"type": "SystemAssigned"}, vm.name
+def test_every_vm_carries_the_tiers_user_assigned_identity(dev: ProgramRun, prod: ProgramRun) -> None:
+    for run in (dev, prod):
+        identity = run.one(IDENTITY)
+        for vm in run.of_type(VM):
+            assert vm.inputs["identity"] == {"type": "UserAssigned", "userAssignedIdentities": [identity.id]}, vm.name
+            assert identity.urn in vm.dependencies
 
 
 def test_encryption_at_host_is_off_by_default(dev: ProgramRun) -> None:

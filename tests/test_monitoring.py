@@ -38,17 +38,25 @@ def test_workspace_keeps_logs_for_the_configured_days(watched: ProgramRun) -> No
     assert ws.inputs["tags"] == {"environment": "dev", "workload": "lb-vms"}
 
 
-def test_diagnostic_settings_send_lb_and_public_ip_logs_to_the_workspace(watched: ProgramRun) -> None:
+def test_diagnostic_settings_send_lb_health_events_and_public_ip_metrics_to_the_workspace(
+    watched: ProgramRun,
+) -> None:
     ws = watched.one(WORKSPACE)
     by_target = {d.inputs["resourceUri"]: d.inputs for d in watched.of_type(DIAGNOSTICS)}
     lb_id, pip_id = watched.one(LB).id, watched.one(PIP).id
     assert set(by_target) == {lb_id, pip_id}
     for settings in by_target.values():
         assert settings["workspaceId"] == ws.id
-        assert settings["logAnalyticsDestinationType"] == "Dedicated"
         assert settings["metrics"] == [{"category": "AllMetrics", "enabled": True}]
     assert by_target[lb_id]["logs"] == [{"category": "LoadBalancerHealthEvent", "enabled": True}]
-    assert by_target[pip_id]["logs"] == [{"categoryGroup": "allLogs", "enabled": True}]
+    # ALBHealthEvent is a resource-specific table, so Dedicated is kept for the LB.
+    assert by_target[lb_id]["logAnalyticsDestinationType"] == "Dedicated"
+    # A public IP logs only under DDoS Protection
+    # (https://learn.microsoft.com/azure/ddos-protection/ddos-view-diagnostic-logs), and its
+    # categories have no resource-specific tables, so Azure would drop Dedicated and refresh
+    # would show drift (https://learn.microsoft.com/azure/azure-monitor/essentials/resource-logs).
+    assert "logs" not in by_target[pip_id]
+    assert "logAnalyticsDestinationType" not in by_target[pip_id]
 
 
 def test_action_group_mails_the_configured_addresses(watched: ProgramRun) -> None:
@@ -59,29 +67,45 @@ def test_action_group_mails_the_configured_addresses(watched: ProgramRun) -> Non
     assert all(r["useCommonAlertSchema"] is True for r in group["emailReceivers"])
 
 
+# Thresholds and windows: Microsoft's alerting guidance for load balancers
+# (https://learn.microsoft.com/azure/load-balancer/monitor-load-balancer#alerts) and the
+# window sizes Azure allows (https://learn.microsoft.com/azure/azure-monitor/alerts/resource-manager-alerts-metric).
 @pytest.mark.parametrize(
-    ("key", "metric", "operator", "threshold", "aggregation", "dimensions"),
+    ("key", "metric", "operator", "threshold", "aggregation", "window", "severity", "dimensions"),
     [
-        ("backend-health", "DipAvailability", "LessThan", 100, "Average", None),
-        ("data-path", "VipAvailability", "LessThan", 100, "Average", None),
+        # One VM out for 15 minutes: longer than a first boot or a patch reboot.
+        ("backend-health", "DipAvailability", "LessThan", 100, "Maximum", "PT15M", 2, None),
+        # Every VM out: an outage, paged at once.
+        ("backend-down", "DipAvailability", "LessThan", 1, "Maximum", "PT5M", 0, None),
+        ("data-path", "VipAvailability", "LessThan", 1, "Maximum", "PT5M", 1, None),
         (
             "snat-exhaustion",
             "SnatConnectionCount",
             "GreaterThan",
             0,
             "Total",
+            "PT5M",
+            2,
             [{"name": "ConnectionState", "operator": "Include", "values": ["failed"]}],
         ),
     ],
 )
-def test_alert_watches_the_lb_metric_over_5_minutes_and_notifies_the_group(
-    watched: ProgramRun, key: str, metric: str, operator: str, threshold: float, aggregation: str, dimensions: Any
+def test_alert_watches_the_lb_metric_and_notifies_the_group(
+    watched: ProgramRun,
+    key: str,
+    metric: str,
+    operator: str,
+    threshold: float,
+    aggregation: str,
+    window: str,
+    severity: int,
+    dimensions: Any,
 ) -> None:
     alerts = {a.name: a.inputs for a in watched.of_type(ALERT)}
-    assert len(alerts) == 3
+    assert len(alerts) == 4
     alert = alerts[f"web-alert-{key}"]
     assert alert["scopes"] == [watched.one(LB).id]
-    assert (alert["evaluationFrequency"], alert["windowSize"]) == ("PT1M", "PT5M")
+    assert (alert["evaluationFrequency"], alert["windowSize"], alert["severity"]) == ("PT1M", window, severity)
     assert alert["actions"] == [{"actionGroupId": watched.one(ACTION_GROUP).id}]
     [criterion] = alert["criteria"]["allOf"]
     assert alert["criteria"]["odataType"] == "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria"
@@ -107,7 +131,7 @@ def test_outputs_name_the_workspace_and_how_to_find_failing_vms(watched: Program
 def test_without_emails_alerts_exist_but_notify_nobody() -> None:
     run = ok(run_stack(overrides={"monitoring": {"enabled": True}}))
     assert run.of_type(ACTION_GROUP) == []
-    assert len(run.of_type(ALERT)) == 3
+    assert len(run.of_type(ALERT)) == 4
     assert all("actions" not in a.inputs for a in run.of_type(ALERT))
     assert run.one(WORKSPACE).inputs["retentionInDays"] == 30
 

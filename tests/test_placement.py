@@ -11,7 +11,7 @@ import base64
 from typing import Any
 
 import pytest
-from conftest import AVSET, EXTENSION, LB, NIC, PIP, VM, ok, run_stack, single_problem
+from conftest import AVSET, EXTENSION, IDENTITY, LB, NAT_RULE, NIC, PIP, VM, ok, run_stack, single_problem
 
 from components.workload import NGINX_CLOUD_INIT
 from offline import policies
@@ -59,8 +59,8 @@ def test_zonal_scale_out_keeps_every_vm_in_its_zone() -> None:
     new = ok(run_stack(overrides={"placement": "zones", "vmCount": 4}))
     before = {r.urn: plain(r.inputs) for r in old.resources}
     after = {r.urn: plain(r.inputs) for r in new.resources}
-    assert [u.rsplit("::", 1)[1] for u in before if before[u] != after[u]] == ["web-lb"]
-    assert sorted(u.rsplit("::", 1)[1] for u in set(after) - set(before)) == ["web-nic-4", "web-vm-4"]
+    assert [u.rsplit("::", 1)[1] for u in before if before[u] != after[u]] == []
+    assert sorted(u.rsplit("::", 1)[1] for u in set(after) - set(before)) == ["web-nat-4", "web-nic-4", "web-vm-4"]
 
 
 def test_availability_set_placement_has_no_zones(dev: ProgramRun) -> None:
@@ -85,7 +85,8 @@ def test_scale_set_replaces_the_vms_and_the_availability_set(scale_set: ProgramR
     assert vmss["zones"] == ["1", "2", "3"]
     assert vmss["platformFaultDomainCount"] == 1
     assert vmss["sku"] == {"name": "Standard_D2s_v5", "capacity": 2}
-    assert vmss["identity"] == {"type": "SystemAssigned"}
+    # Flexible scale sets accept UserAssigned or None only (identity.py cites the docs).
+    assert vmss["identity"] == {"type": "UserAssigned", "userAssignedIdentities": [scale_set.one(IDENTITY).id]}
     assert set(scale_set.outputs) >= {"scaleSetName", "natPortRange"}
     assert not {"vmNames", "privateIps"} & set(scale_set.outputs)
 
@@ -104,7 +105,10 @@ def test_scale_set_instances_sit_in_the_backend_pool_without_public_ips(scale_se
 
 def test_scale_set_admin_access_is_one_nat_rule_v2_on_the_pool(scale_set: ProgramRun) -> None:
     lb = scale_set.one(LB)
-    [rule] = lb.inputs["inboundNatRules"]
+    assert "inboundNatRules" not in lb.inputs
+    [resource] = scale_set.of_type(NAT_RULE)
+    rule = resource.inputs
+    assert (resource.name, rule["inboundNatRuleName"]) == ("web-nat-instances", "admin-instances")
     assert (rule["frontendPortRangeStart"], rule["frontendPortRangeEnd"], rule["backendPort"]) == (50001, 50010, 22)
     assert rule["backendAddressPool"] == {"id": f"{lb.id}/backendAddressPools/backend"}
     assert "frontendPort" not in rule
@@ -118,7 +122,7 @@ def test_scale_set_repairs_instances_that_fail_the_health_extension(scale_set: P
     assert (health["publisher"], health["type"], health["typeHandlerVersion"]) == (
         "Microsoft.ManagedServices",
         "ApplicationHealthLinux",
-        "2.0",
+        "1.0",  # binary: HTTP 200 is Healthy (2.0 wants a JSON body; see scaleset.py)
     )
     assert health["settings"] == {"protocol": "http", "port": 80, "requestPath": "/"}
 
@@ -168,7 +172,7 @@ def test_autoscale_follows_cpu_within_the_configured_bounds() -> None:
         assert r["metricTrigger"]["metricResourceUri"] == run.one(VMSS).id
         assert (r["metricTrigger"]["timeWindow"], r["scaleAction"]["cooldown"]) == ("PT5M", "PT10M")
     assert run.one(VMSS).inputs["sku"]["capacity"] == 4
-    assert [r["frontendPortRangeEnd"] for r in run.one(LB).inputs["inboundNatRules"]] == [50012]
+    assert [r.inputs["frontendPortRangeEnd"] for r in run.of_type(NAT_RULE)] == [50012]
 
 
 def test_scale_set_without_zones_spreads_over_fault_domains() -> None:

@@ -54,7 +54,7 @@ def test_plan_shows_what_a_reviewer_checks(capsys: pytest.CaptureFixture[str]) -
     for expected in [
         "sku=Standard Static ip=20.31.46.234",
         "rule tcp-80: Tcp 80 -> 80 pool=backend probe=health disableOutboundSnat=True",
-        "nat admin-vm-2: Tcp 50002 -> 22",
+        "web-nat-2  admin-vm-2: Tcp 50002 -> 22",
         "subnet vms 10.0.1.0/24 nsg=yes defaultOutbound=False",
         "4096 Deny  *   * -> port *  (deny-all-inbound)",
         "web-nic-1  private 10.0.1.4 pool=backend nat=admin-vm-1 no public ip",

@@ -23,6 +23,8 @@ OUTPUTS = [
     "vmNames",
     "privateIps",
     "resourceGroupName",
+    "identityId",
+    "identityPrincipalId",
     "adminPassword",
     "workspaceId",
     "probeFailuresQuery",

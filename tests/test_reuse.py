@@ -17,7 +17,7 @@ from typing import Any
 
 import pulumi
 import pytest
-from conftest import LB, NIC, NSG, PIP, ROOT, SSH_KEY, VM, VNET, ok, run_stack, single_problem
+from conftest import LB, NAT_RULE, NIC, NSG, PIP, ROOT, SSH_KEY, VM, VNET, nat_rules, ok, run_stack, single_problem
 
 from components import ConfigError, LbRule, MultiVmLoadBalanced, MultiVmLoadBalancedArgs
 from offline import engine, plan
@@ -70,7 +70,8 @@ def test_internal_frontend_sits_on_the_subnet_without_public_ip(internal: Progra
 
 def test_internal_tier_has_no_nat_rules_no_outbound_rule_and_vnet_only_web_access(internal: ProgramRun) -> None:
     lb = internal.one(LB).inputs
-    assert lb.get("inboundNatRules", []) == []
+    assert internal.of_type(NAT_RULE) == []
+    assert "inboundNatRules" not in lb
     assert "outboundRules" not in lb
     assert all("disableOutboundSnat" not in r for r in lb["loadBalancingRules"])
     rules = {r["name"]: r for r in internal.one(NSG).inputs["securityRules"]}
@@ -91,7 +92,7 @@ def test_internal_frontend_takes_a_static_address_and_nat_when_asked() -> None:
     run = ok(run_stack(overrides={"frontendType": "internal", "frontendPrivateIp": "10.0.1.10", "adminAccess": "nat"}))
     [frontend] = run.one(LB).inputs["frontendIPConfigurations"]
     assert (frontend["privateIPAllocationMethod"], frontend["privateIPAddress"]) == ("Static", "10.0.1.10")
-    assert [r["frontendPort"] for r in run.one(LB).inputs["inboundNatRules"]] == [50001, 50002]
+    assert [r.inputs["frontendPort"] for _, r in sorted(nat_rules(run).items())] == [50001, 50002]
     assert run.outputs["adminEndpoints"][0]["command"] == "ssh -p 50001 azureuser@10.0.1.10"
 
 
@@ -100,6 +101,7 @@ def test_internal_monitoring_skips_public_ip_logs_and_snat() -> None:
     diagnostics = run.of_type("azure-native:monitor:DiagnosticSetting")
     assert [d.inputs["resourceUri"] for d in diagnostics] == [run.one(LB).id]
     assert sorted(a.name for a in run.of_type("azure-native:monitor:MetricAlert")) == [
+        "web-alert-backend-down",
         "web-alert-backend-health",
         "web-alert-data-path",
     ]
@@ -144,13 +146,14 @@ def test_two_instances_in_one_stack_do_not_clash() -> None:
 
     run = run_inline(program)
     urns = [r.urn for r in run.resources]
-    assert len(urns) == len(set(urns)) == 2 * 11
+    assert len(urns) == len(set(urns)) == 2 * 14
     explicit = [r.inputs["loadBalancerName"] for r in run.of_type(LB)]
     assert sorted(explicit) == ["api-lb", "web-lb"]
     computer_names = [r.inputs["osProfile"]["computerName"] for r in run.of_type(VM)]
     assert len(set(computer_names)) == 4
-    azure_names = [r.outputs["name"] for r in run.resources if r.custom]
-    assert len(azure_names) == len(set(azure_names))
+    # Azure identities: NAT rules share names (admin-vm-1) but live under different LBs.
+    azure_ids = [r.id for r in run.resources if r.custom]
+    assert len(azure_ids) == len(set(azure_ids))
 
 
 def test_args_accept_outputs_of_other_resources() -> None:
@@ -216,7 +219,7 @@ def test_example_lets_only_the_web_subnet_reach_the_business_port(example: Progr
 def test_example_plans_with_make_plan_machinery(capsys: pytest.CaptureFixture[str]) -> None:
     assert plan.main(["--dir", str(EXAMPLE)]) == 0
     out = capsys.readouterr().out
-    assert "Resources: 23 to create" in out
+    assert "Resources: 25 to create" in out
     assert "lb-vms-n-tier-dev" in out
 
 

@@ -13,7 +13,9 @@ from conftest import (
     AVSET,
     COMPONENT,
     EXTENSION,
+    IDENTITY,
     LB,
+    NAT_RULE,
     NIC,
     NSG,
     PASSWORD,
@@ -22,6 +24,7 @@ from conftest import (
     SSH_KEY,
     VM,
     VNET,
+    nat_rules,
     ok,
     run_stack,
 )
@@ -58,6 +61,8 @@ def test_dev_stack_registers_exactly_the_linux_architecture(dev: ProgramRun) -> 
         NSG: 1,
         PIP: 1,
         LB: 1,
+        NAT_RULE: 2,
+        IDENTITY: 1,
         AVSET: 1,
         NIC: 2,
         VM: 2,
@@ -72,6 +77,8 @@ def test_prod_stack_registers_exactly_the_windows_architecture(prod: ProgramRun)
         NSG: 1,
         PIP: 1,
         LB: 1,
+        NAT_RULE: 3,
+        IDENTITY: 1,
         AVSET: 1,
         NIC: 3,
         VM: 3,
@@ -90,8 +97,9 @@ def test_every_resource_is_a_child_of_the_component(dev: ProgramRun) -> None:
 
 
 def test_every_azure_resource_carries_the_stack_tags(dev: ProgramRun) -> None:
-    azure = [r for r in dev.resources if r.type.startswith("azure-native:")]
-    assert len(azure) == 10
+    # NAT rules are sub-resources of the LB: Azure keeps no tags on them.
+    azure = [r for r in dev.resources if r.type.startswith("azure-native:") and r.type != NAT_RULE]
+    assert len(azure) == 11
     for r in azure:
         assert r.inputs["tags"] == {"environment": "dev", "workload": "lb-vms"}, r.name
 
@@ -187,19 +195,28 @@ def test_every_nic_is_in_the_backend_pool(prod: ProgramRun) -> None:
 @pytest.mark.parametrize("stack,count,port", [("dev", 2, 22), ("prod", 3, 3389)])
 def test_nat_rule_i_maps_5000i_to_vm_is_admin_port(stack: str, count: int, port: int, request: Any) -> None:
     run: ProgramRun = request.getfixturevalue(stack)
-    nat_rules = {r["name"]: r for r in run.one(LB).inputs["inboundNatRules"]}
-    assert len(nat_rules) == count
+    rules = nat_rules(run)
+    assert "inboundNatRules" not in run.one(LB).inputs  # never inline: see loadbalancer.py
+    assert len(rules) == count
     for i, nic in enumerate(nics(run), start=1):
-        rule = nat_rules[f"admin-vm-{i}"]
-        assert (rule["protocol"], rule["frontendPort"], rule["backendPort"]) == ("Tcp", 50000 + i, port)
+        rule = rules[f"admin-vm-{i}"]
+        assert rule.name == f"web-nat-{i}"
+        assert rule.inputs["loadBalancerName"] == run.one(LB).outputs["name"]
+        assert rule.inputs["frontendIPConfiguration"] == {"id": f"{lb_id(run)}/frontendIPConfigurations/frontend"}
+        assert (rule.inputs["protocol"], rule.inputs["frontendPort"], rule.inputs["backendPort"]) == (
+            "Tcp",
+            50000 + i,
+            port,
+        )
         [cfg] = nic.inputs["ipConfigurations"]
         assert cfg["loadBalancerInboundNatRules"] == [{"id": f"{lb_id(run)}/inboundNatRules/admin-vm-{i}"}]
+        assert rule.urn in nic.dependencies  # so NIC i is deleted before its rule
         assert nic.name == f"web-nic-{i}"
 
 
 def test_nat_range_follows_nat_frontend_port_start() -> None:
     run = ok(run_stack(overrides={"natFrontendPortStart": 60000}))
-    ports = [r["frontendPort"] for r in run.one(LB).inputs["inboundNatRules"]]
+    ports = [r.inputs["frontendPort"] for _, r in sorted(nat_rules(run).items())]
     assert ports == [60000, 60001]
 
 
@@ -373,7 +390,17 @@ def test_vms_do_not_wait_on_each_other(prod: ProgramRun) -> None:
 
 def test_linux_outputs(dev: ProgramRun) -> None:
     out = dev.outputs
-    assert set(out) == {"publicIp", "url", "adminEndpoints", "vmNames", "privateIps", "resourceGroupName"}
+    assert set(out) == {
+        "publicIp",
+        "url",
+        "adminEndpoints",
+        "vmNames",
+        "privateIps",
+        "resourceGroupName",
+        "identityId",
+        "identityPrincipalId",
+    }
+    assert out["identityId"] == dev.one(IDENTITY).id
     ip = dev.one(PIP).outputs["ipAddress"]
     assert out["publicIp"] == ip
     assert out["url"] == f"http://{ip}/"
