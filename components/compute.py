@@ -254,12 +254,19 @@ def build_compute(
                 boot_diagnostics=compute.BootDiagnosticsArgs(enabled=True)
             ),
             tags=args.tags,
-            # Azure refuses to change customData on a VM ("PropertyChangeNotAllowed"), so a
-            # new bootstrap file replaces the VM; the old one goes first because its NIC
-            # can serve one VM at a time.
+            # Create-only on a VM, which azure-native does not mark as such (Compute is not in
+            # its provider/pkg/gen/replacement.go): customData ("PropertyChangeNotAllowed"),
+            # zones, and availability-set membership ("A VM can only be added to an
+            # availability set at creation":
+            # https://learn.microsoft.com/azure/virtual-machines/availability-set-overview).
+            # A change replaces the VM; the old one goes first because its NIC can serve one
+            # VM at a time.
             opts=pulumi.ResourceOptions.merge(
                 opts,
-                pulumi.ResourceOptions(replace_on_changes=["osProfile.customData"], delete_before_replace=True),
+                pulumi.ResourceOptions(
+                    replace_on_changes=["osProfile.customData", "zones", "availabilitySet"],
+                    delete_before_replace=True,
+                ),
             ),
         )
         nics.append(nic)

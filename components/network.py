@@ -200,7 +200,10 @@ def standard_public_ip(
         zones=zones or None,
         dns_settings=network.PublicIPAddressDnsSettingsArgs(domain_name_label=dns_label) if dns_label else None,
         tags=args.tags,
-        opts=opts,
+        # Azure refuses to change a public IP's zones ("Zones cannot be added/updated/removed
+        # once the resource is created"), but azure-native replaces it only for location,
+        # version, prefix and SKU (provider/pkg/gen/replacement.go), so say it here.
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(replace_on_changes=["zones"])),
     )
 
 

@@ -83,7 +83,7 @@ def test_probe_path_is_served_and_the_file_stays_valid(tmp_path: Path) -> None:
 def test_a_new_bootstrap_file_replaces_the_vm_old_one_first(dev: ProgramRun) -> None:
     """Azure refuses to update customData in place; the NIC holds one VM at a time."""
     for vm in dev.of_type(VM):
-        assert vm.replace_on_changes == ["osProfile.customData"]
+        assert vm.replace_on_changes[0] == "osProfile.customData"
         assert vm.delete_before_replace is True
 
 
