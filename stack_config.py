@@ -164,7 +164,13 @@ SCALE_SET_FIELDS = {
     "scaleOutCpuPercent": "scale_out_cpu_percent",
     "scaleInCpuPercent": "scale_in_cpu_percent",
     "cooldownMinutes": "cooldown_minutes",
+    "rollingBatchPercent": "rolling_batch_percent",
+    "rollingMaxUnhealthyPercent": "rolling_max_unhealthy_percent",
+    "rollingMaxUnhealthyUpgradedPercent": "rolling_max_unhealthy_upgraded_percent",
+    "rollingPauseMinutes": "rolling_pause_minutes",
+    "rollingMaxSurge": "rolling_max_surge",
 }
+SCALE_SET_BOOLEANS = {"rollingMaxSurge"}
 
 
 def _as_scale_set(raw: Any, problems: list[str]) -> ScaleSetSettings:
@@ -174,7 +180,7 @@ def _as_scale_set(raw: Any, problems: list[str]) -> ScaleSetSettings:
     for key, attr in SCALE_SET_FIELDS.items():
         if key in obj:
             try:
-                values[attr] = _as_int(obj[key])
+                values[attr] = _as_bool(obj[key]) if key in SCALE_SET_BOOLEANS else _as_int(obj[key])
             except _Bad as bad:
                 problems.append(f"scaleSet.{key}: {obj[key]!r} {bad}")
     return ScaleSetSettings(**values)

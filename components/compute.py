@@ -255,17 +255,21 @@ def build_compute(
             ),
             tags=args.tags,
             # Create-only on a VM, which azure-native does not mark as such (Compute is not in
-            # its provider/pkg/gen/replacement.go): customData ("PropertyChangeNotAllowed"),
-            # zones, and availability-set membership ("A VM can only be added to an
-            # availability set at creation":
-            # https://learn.microsoft.com/azure/virtual-machines/availability-set-overview).
-            # A change replaces the VM; the old one goes first because its NIC can serve one
-            # VM at a time.
+            # its provider/pkg/gen/replacement.go): zones, availability-set membership ("A VM
+            # can only be added to an availability set at creation":
+            # https://learn.microsoft.com/azure/virtual-machines/availability-set-overview) and
+            # the image ("Changing property 'imageReference' is not allowed"). A change replaces
+            # the VM; the old one goes first because its NIC can serve one VM at a time.
+            # The bootstrap (customData, also create-only) applies at creation only: a new one
+            # would replace every VM at once, so it is ignored on existing VMs and rolled out
+            # one VM at a time by the recipe `make plan --diff` prints. New VMs (scale out)
+            # get the current one.
             opts=pulumi.ResourceOptions.merge(
                 opts,
                 pulumi.ResourceOptions(
-                    replace_on_changes=["osProfile.customData", "zones", "availabilitySet"],
+                    replace_on_changes=["zones", "availabilitySet", "storageProfile.imageReference"],
                     delete_before_replace=True,
+                    ignore_changes=["osProfile.customData"],
                 ),
             ),
         )
@@ -285,7 +289,9 @@ def build_compute(
                     # No secret in the script, so plain settings (visible in the portal).
                     settings={"commandToExecute": workload.encoded_command(script)},
                     tags=args.tags,
-                    opts=opts,
+                    # Like customData on Linux: applied at creation, rolled out by recipe. A
+                    # settings change would rerun the script on every VM at the same time.
+                    opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(ignore_changes=["settings"])),
                 )
             )
     return Compute(availability_set=avset, nics=nics, vms=vms, extensions=extensions, admin_password=password)

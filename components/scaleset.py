@@ -153,7 +153,18 @@ def build_scale_set(
         automatic_repairs_policy=compute.AutomaticRepairsPolicyArgs(
             enabled=True, grace_period="PT10M", repair_action="Replace"
         ),
-        upgrade_policy=compute.UpgradePolicyArgs(mode=compute.UpgradeMode.MANUAL),
+        # Rolling: a model change reaches the instances batch by batch, gated on the health
+        # extension (which a Flexible scale set needs for Rolling). Never all at once.
+        upgrade_policy=compute.UpgradePolicyArgs(
+            mode=compute.UpgradeMode.ROLLING,
+            rolling_upgrade_policy=compute.RollingUpgradePolicyArgs(
+                max_batch_instance_percent=s.rolling_batch_percent,
+                max_unhealthy_instance_percent=s.rolling_max_unhealthy_percent,
+                max_unhealthy_upgraded_instance_percent=s.rolling_max_unhealthy_upgraded_percent,
+                pause_time_between_batches=f"PT{s.rolling_pause_minutes}M",
+                max_surge=s.rolling_max_surge,
+            ),
+        ),
         # Flexible scale sets accept UserAssigned or None only (see identity.py).
         identity=compute.VirtualMachineScaleSetIdentityArgs(
             type=compute.ResourceIdentityType.USER_ASSIGNED, user_assigned_identities=[identity_id]

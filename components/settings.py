@@ -193,6 +193,24 @@ class ScaleSetSettings:
     scale_in_cpu_percent: int = 30
     #: Minutes to wait after a scale action. Config `cooldownMinutes`. Defaults to 5.
     cooldown_minutes: int = 5
+    # Rolling upgrades: a model change (image, bootstrap, size) reaches the instances batch
+    # by batch, each batch gated on the Application Health signal:
+    # https://learn.microsoft.com/azure/virtual-machine-scale-sets/virtual-machine-scale-sets-configure-rolling-upgrades
+    # (ranges from the Compute REST spec, RollingUpgradePolicy).
+    #: Share of instances upgraded per batch, 5-100. Config `rollingBatchPercent`. Defaults to 20.
+    rolling_batch_percent: int = 20
+    #: The upgrade stops when more than this share of all instances is unhealthy, 5-100.
+    #: Config `rollingMaxUnhealthyPercent`. Defaults to 20.
+    rolling_max_unhealthy_percent: int = 20
+    #: The upgrade stops when more than this share of upgraded instances is unhealthy, 0-100.
+    #: Config `rollingMaxUnhealthyUpgradedPercent`. Defaults to 20.
+    rolling_max_unhealthy_upgraded_percent: int = 20
+    #: Minutes between batches, 0-60, so a batch takes traffic before the next one goes.
+    #: Config `rollingPauseMinutes`. Defaults to 2.
+    rolling_pause_minutes: int = 2
+    #: Create each batch's new instances before deleting the old ones, so capacity never
+    #: drops during an upgrade. Config `rollingMaxSurge`. Defaults to true.
+    rolling_max_surge: bool = True
 
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
@@ -813,7 +831,33 @@ def _check_scale_set(s: ScaleSetSettings) -> list[str]:
         )
     if not _port_ok(s.cooldown_minutes, 1, 10080):
         problems.append(f"scaleSet.cooldownMinutes: {s.cooldown_minutes!r} must be an integer 1-10080 (a week)")
+    for key, value, low, high in (
+        ("rollingBatchPercent", s.rolling_batch_percent, 5, 100),
+        ("rollingMaxUnhealthyPercent", s.rolling_max_unhealthy_percent, 5, 100),
+        ("rollingMaxUnhealthyUpgradedPercent", s.rolling_max_unhealthy_upgraded_percent, 0, 100),
+        ("rollingPauseMinutes", s.rolling_pause_minutes, 0, 60),
+    ):
+        if not _port_ok(value, low, high):
+            problems.append(f"scaleSet.{key}: {value!r} must be an integer {low}-{high}")
+    if not isinstance(s.rolling_max_surge, bool):
+        problems.append(f"scaleSet.rollingMaxSurge: {s.rolling_max_surge!r} must be true or false")
+    elif (
+        not s.rolling_max_surge
+        and counts_ok
+        and _port_ok(s.rolling_batch_percent, 5, 100)
+        and rolling_batch_size(s.min_count, s.rolling_batch_percent) >= s.min_count
+    ):
+        problems.append(
+            f"scaleSet.rollingBatchPercent: {s.rolling_batch_percent} upgrades all {s.min_count} instances "
+            "(minCount) in one batch without rollingMaxSurge, taking the service down; use at most "
+            f"{(s.min_count - 1) * 100 // s.min_count} or set rollingMaxSurge: true"
+        )
     return problems
+
+
+def rolling_batch_size(instances: int, percent: int) -> int:
+    """Instances in one rolling-upgrade batch: Azure rounds the share up, at least one."""
+    return max(1, -(-instances * percent // 100))
 
 
 def _check_monitoring(a: MultiVmLoadBalancedArgs) -> list[str]:

@@ -291,6 +291,9 @@ def plan_json(result: engine.ProgramRun, cfg: stackfile.StackConfig) -> dict[str
                 "propertyDependencies": r.property_dependencies,
                 "inputs": masked(r.inputs),
                 "outputs": masked(r.outputs),
+                "replaceOnChanges": r.replace_on_changes,
+                "deleteBeforeReplace": r.delete_before_replace,
+                "ignoreChanges": r.ignore_changes,
             }
             for r in result.ordered()
         ],

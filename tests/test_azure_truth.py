@@ -274,7 +274,7 @@ def test_create_only_properties_replace_instead_of_failing_in_place(dev: Program
     # (provider/pkg/gen/replacement.go); Azure refuses zone changes in place.
     assert dev.one(PIP).replace_on_changes == ["zones"]
     for vm in dev.of_type(VM):
-        assert set(vm.replace_on_changes) == {"osProfile.customData", "zones", "availabilitySet"}
+        assert set(vm.replace_on_changes) == {"zones", "availabilitySet", "storageProfile.imageReference"}
 
 
 # ------------------------------------------------------------------ 9. IIS script

@@ -80,10 +80,14 @@ def test_probe_path_is_served_and_the_file_stays_valid(tmp_path: Path) -> None:
     assert validate_cloud_init(text, tmp_path).returncode == 0
 
 
-def test_a_new_bootstrap_file_replaces_the_vm_old_one_first(dev: ProgramRun) -> None:
-    """Azure refuses to update customData in place; the NIC holds one VM at a time."""
+def test_a_new_bootstrap_applies_at_creation_and_is_rolled_out_by_recipe(dev: ProgramRun, prod: ProgramRun) -> None:
+    """Azure refuses to update customData in place, and replacing every VM at once would take
+    the service down: existing VMs ignore it (make plan --diff prints the one-at-a-time roll),
+    and a replaced VM goes first, since its NIC holds one VM at a time."""
+    for ext in prod.of_type(EXTENSION):
+        assert ext.ignore_changes == ["settings"]
     for vm in dev.of_type(VM):
-        assert vm.replace_on_changes[0] == "osProfile.customData"
+        assert vm.ignore_changes == ["osProfile.customData"]
         assert vm.delete_before_replace is True
 
 
