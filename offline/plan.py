@@ -1,11 +1,14 @@
 """Offline plan: what a stack would deploy, from the real program on the mock engine.
 
     python -m offline.plan [--stack dev] [--set key=value ...] [--secret key=value ...]
-                           [--json FILE] [--svg FILE] [--quiet]
+                           [--json FILE] [--svg FILE] [--diff OLD.json] [--quiet]
 
 Config is merged as the Pulumi CLI would (Pulumi.yaml defaults, Pulumi.<stack>.yaml,
 then --set). Secret values come from --secret or from PLAN_SECRET_<key> environment
 variables and are never printed. No Azure account, no Pulumi CLI, no network.
+
+Exit codes: 0 fine; 2 a bad config or file; 3 a mandatory policy violated (--policy-strict);
+4 with --diff, a change that Azure would refuse in part or that leaves no VM in rotation.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from offline import diagram, engine, policies, stackfile
+from offline import changes, diagram, engine, policies, stackfile
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_ENV_PREFIX = "PLAN_SECRET_"
@@ -316,6 +319,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--secret", action="append", default=[], metavar="KEY=VALUE", help="a secret config value")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the whole plan as JSON")
     parser.add_argument("--svg", type=Path, metavar="FILE", help="write the architecture picture (SVG)")
+    parser.add_argument(
+        "--diff",
+        type=Path,
+        metavar="OLD.json",
+        help="compare with an earlier --json plan: what is created, updated, replaced, deleted, in what order, "
+        "with how many VMs in rotation (exit 4 when unsafe)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
     parser.add_argument(
         "--policy-strict", action="store_true", help="exit 3 when a mandatory policy (policy/rules.py) is violated"
@@ -342,11 +352,26 @@ def _plan(args: argparse.Namespace) -> int:
         print(f"error: {result.error}", file=sys.stderr)
         return 2
     violations = policies.check(result)
+    new_plan = plan_json(result, cfg)
+    change = None
+    if args.diff:
+        try:
+            old_plan = json.loads(args.diff.read_text())
+            if not isinstance(old_plan, dict) or not isinstance(old_plan.get("resources"), list):
+                raise ValueError("it has no list of resources")
+        except (OSError, ValueError) as err:
+            print(f"error: --diff {args.diff}: not a plan written by --json ({err})", file=sys.stderr)
+            return 2
+        change = changes.compare(old_plan, new_plan)
+        if not args.quiet:
+            sys.stdout.write(changes.render(change) + "\n")
     if not args.quiet:
         sys.stdout.write(render_text(result, cfg, notes))
         sys.stdout.write("\n" + policies.render(violations))
     if args.json:
-        data = {**plan_json(result, cfg), "policyViolations": [v.__dict__ for v in violations]}
+        data = {**new_plan, "policyViolations": [v.__dict__ for v in violations]}
+        if change is not None:
+            data["change"] = change.as_json()
         args.json.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
         if not args.quiet:
             print(f"\nWrote {args.json}")
@@ -359,6 +384,8 @@ def _plan(args: argparse.Namespace) -> int:
     if args.policy_strict and mandatory:
         print(f"error: {len(mandatory)} mandatory policy violation(s)", file=sys.stderr)
         return 3
+    if change is not None and change.unsafe:
+        return changes.UNSAFE_EXIT
     return 0
 
 
