@@ -161,7 +161,7 @@ def build_scale_set(
                 max_batch_instance_percent=s.rolling_batch_percent,
                 max_unhealthy_instance_percent=s.rolling_max_unhealthy_percent,
                 max_unhealthy_upgraded_instance_percent=s.rolling_max_unhealthy_upgraded_percent,
-                pause_time_between_batches=f"PT{s.rolling_pause_minutes}M",
+                pause_time_between_batches=f"PT{s.rolling_pause_minutes}M" if s.rolling_pause_minutes else "PT0S",
                 max_surge=s.rolling_max_surge,
             ),
         ),

@@ -17,10 +17,10 @@ RUNS = 3
 
 FLOOR = (
     "import pulumi, pulumi_random\n"
-    "from pulumi_azure_native import compute, network, resources\n"
+    "from pulumi_azure_native import compute, managedidentity, network, resources\n"
     "(network.VirtualNetwork, network.NetworkSecurityGroup, network.PublicIPAddress, network.LoadBalancer,"
-    " network.NetworkInterface, compute.AvailabilitySet, compute.VirtualMachine, resources.ResourceGroup,"
-    " pulumi_random.RandomPassword)\n"
+    " network.InboundNatRule, network.NetworkInterface, compute.AvailabilitySet, compute.VirtualMachine,"
+    " managedidentity.UserAssignedIdentity, resources.ResourceGroup, pulumi_random.RandomPassword)\n"
 )
 
 # Runs one command and reports its wall time and peak memory (ru_maxrss is in KiB on Linux).

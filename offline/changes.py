@@ -255,8 +255,9 @@ def compare(old_plan: Mapping[str, Any], new_plan: Mapping[str, Any]) -> Change:
         elif op == "update" and r["type"] == VMSS:
             reason = "model update: rolled out to the instances by the scale set's upgrade policy"
         resources[urn] = Step(op, r["type"], r["name"], [p.split(" ")[0] for p in paths], reason)
-        if op == "replace" and not (r["type"] == LB and r["inputs"].get("loadBalancerName")):
-            new_ids[before.get("outputs", {}).get("id", "")] = r["name"]
+        old_id = before.get("outputs", {}).get("id")
+        if op == "replace" and old_id and not (r["type"] == LB and r["inputs"].get("loadBalancerName")):
+            new_ids[old_id] = r["name"]
     for urn, r in old.items():
         if urn not in new:
             resources[urn] = Step("delete", r["type"], r["name"])

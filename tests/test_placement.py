@@ -281,7 +281,74 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
         {"placement": "scaleSet", "subnetPrefix": "10.0.1.0/29"},
         "subnetPrefix: '10.0.1.0/29' holds 3 VMs (Azure reserves 5 addresses) but scaleSet.maxCount is 10",
     ),
+    # Rolling upgrade ranges: Compute REST spec, RollingUpgradePolicy.
+    (
+        "rolling_batch_is_under_5_percent",
+        {"placement": "scaleSet", "scaleSet": {"rollingBatchPercent": 4}},
+        "scaleSet.rollingBatchPercent: 4 must be an integer 5-100",
+    ),
+    (
+        "rolling_max_unhealthy_is_over_100",
+        {"placement": "scaleSet", "scaleSet": {"rollingMaxUnhealthyPercent": 101}},
+        "scaleSet.rollingMaxUnhealthyPercent: 101 must be an integer 5-100",
+    ),
+    (
+        "rolling_max_unhealthy_upgraded_is_negative",
+        {"placement": "scaleSet", "scaleSet": {"rollingMaxUnhealthyUpgradedPercent": -1}},
+        "scaleSet.rollingMaxUnhealthyUpgradedPercent: -1 must be an integer 0-100",
+    ),
+    (
+        "rolling_pause_is_over_an_hour",
+        {"placement": "scaleSet", "scaleSet": {"rollingPauseMinutes": 61}},
+        "scaleSet.rollingPauseMinutes: 61 must be an integer 0-60",
+    ),
+    (
+        "rolling_max_surge_is_not_a_boolean",
+        {"placement": "scaleSet", "scaleSet": {"rollingMaxSurge": "sometimes"}},
+        "scaleSet.rollingMaxSurge: 'sometimes' must be true or false",
+    ),
+    (
+        "a_rolling_batch_holds_every_instance_without_surge",
+        {"placement": "scaleSet", "scaleSet": {"rollingBatchPercent": 60, "rollingMaxSurge": False}},
+        "scaleSet.rollingBatchPercent: 60 upgrades all 2 instances (minCount) in one batch without rollingMaxSurge, "
+        "taking the service down; use at most 50 or set rollingMaxSurge: true",
+    ),
 ]
+
+
+def test_scale_set_rolls_model_changes_in_health_gated_batches(scale_set: ProgramRun) -> None:
+    # Flexible scale sets support Rolling with the Application Health extension:
+    # https://learn.microsoft.com/azure/virtual-machine-scale-sets/virtual-machine-scale-sets-configure-rolling-upgrades
+    assert scale_set.one(VMSS).inputs["upgradePolicy"] == {
+        "mode": "Rolling",
+        "rollingUpgradePolicy": {
+            "maxBatchInstancePercent": 20,
+            "maxUnhealthyInstancePercent": 20,
+            "maxUnhealthyUpgradedInstancePercent": 20,
+            "pauseTimeBetweenBatches": "PT2M",
+            "maxSurge": True,
+        },
+    }
+
+
+def test_rolling_settings_come_from_config() -> None:
+    settings = {
+        "rollingBatchPercent": 50,
+        "rollingMaxUnhealthyPercent": 30,
+        "rollingMaxUnhealthyUpgradedPercent": 0,
+        "rollingPauseMinutes": 0,
+        "rollingMaxSurge": False,
+        "minCount": 3,
+        "defaultCount": 3,
+    }
+    run = ok(run_stack(overrides={"placement": "scaleSet", "scaleSet": settings}))
+    assert run.one(VMSS).inputs["upgradePolicy"]["rollingUpgradePolicy"] == {
+        "maxBatchInstancePercent": 50,
+        "maxUnhealthyInstancePercent": 30,
+        "maxUnhealthyUpgradedInstancePercent": 0,
+        "pauseTimeBetweenBatches": "PT0S",
+        "maxSurge": False,
+    }
 
 
 @pytest.mark.parametrize(("overrides", "expected"), [c[1:] for c in CASES], ids=[f"fails when {c[0]}" for c in CASES])
