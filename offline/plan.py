@@ -280,26 +280,31 @@ def render_text(result: engine.ProgramRun, cfg: stackfile.StackConfig, notes: Se
     return "\n".join(out) + "\n"
 
 
+def resources_json(result: engine.ProgramRun) -> list[dict[str, Any]]:
+    """Every resource as `--json` writes it (and `--diff` reads it), secrets masked."""
+    return [
+        {
+            "urn": r.urn,
+            "type": r.type,
+            "name": r.name,
+            "parent": r.parent,
+            "dependencies": r.dependencies,
+            "propertyDependencies": r.property_dependencies,
+            "inputs": masked(r.inputs),
+            "outputs": masked(r.outputs),
+            "replaceOnChanges": r.replace_on_changes,
+            "deleteBeforeReplace": r.delete_before_replace,
+            "ignoreChanges": r.ignore_changes,
+        }
+        for r in result.ordered()
+    ]
+
+
 def plan_json(result: engine.ProgramRun, cfg: stackfile.StackConfig) -> dict[str, Any]:
     return {
         "project": cfg.project,
         "stack": cfg.stack,
-        "resources": [
-            {
-                "urn": r.urn,
-                "type": r.type,
-                "name": r.name,
-                "parent": r.parent,
-                "dependencies": r.dependencies,
-                "propertyDependencies": r.property_dependencies,
-                "inputs": masked(r.inputs),
-                "outputs": masked(r.outputs),
-                "replaceOnChanges": r.replace_on_changes,
-                "deleteBeforeReplace": r.delete_before_replace,
-                "ignoreChanges": r.ignore_changes,
-            }
-            for r in result.ordered()
-        ],
+        "resources": resources_json(result),
         "counts": result.counts(),
         "outputs": masked(result.outputs),
     }
