@@ -9,6 +9,7 @@ from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.settings import get_monitor
 from pulumi_azure_native import resources
 
+from .aliases import drop_versioned_type_aliases
 from .bastion import build_bastion
 from .compute import build_compute
 from .identity import build_identity
@@ -81,7 +82,10 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
         # Before super().__init__: a bad configuration must register nothing at all. The
         # offline plan's placeholder SSH key passes only on the mock engine.
         check(args, name, allow_placeholder_key=isinstance(get_monitor(), MockMonitor))
-        super().__init__(COMPONENT_TYPE, name, None, opts)
+        # Children skip azure-native's versioned-type aliases: no stack can hold them, and
+        # they are most of the cost of registering a VM (components/aliases.py says why).
+        own = pulumi.ResourceOptions(transformations=[drop_versioned_type_aliases])
+        super().__init__(COMPONENT_TYPE, name, None, pulumi.ResourceOptions.merge(opts, own))
         child = pulumi.ResourceOptions(parent=self)
 
         if args.resource_group_name:

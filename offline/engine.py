@@ -92,6 +92,15 @@ class Registered:
     replace_on_changes: list[str] = field(default_factory=list)
     delete_before_replace: bool = False
     ignore_changes: list[str] = field(default_factory=list)
+    #: Aliases as sent: a URN string, or the spec's type (`type=...`) and name (`name=...`).
+    aliases: list[str] = field(default_factory=list)
+
+
+def _alias(alias: Any) -> str:
+    if alias.urn:
+        return alias.urn
+    spec = alias.spec
+    return " ".join(f"{k}={v}" for k, v in (("type", spec.type), ("name", spec.name)) if v)
 
 
 @dataclass
@@ -366,6 +375,7 @@ class RecordingMonitor(MockMonitor):
             replace_on_changes=list(request.replaceOnChanges),
             delete_before_replace=bool(request.deleteBeforeReplace),
             ignore_changes=list(request.ignoreChanges),
+            aliases=[_alias(a) for a in request.aliases],
         )
         response = super().RegisterResource(request)
         record.inputs = reveal_secrets(rpc.deserialize_properties(request.object))
