@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import copy
+import json
 import struct
 from pathlib import Path
 from typing import Any
@@ -84,6 +86,13 @@ def single_problem(**overrides: Any) -> str:
     return problems[0]
 
 
+#: Program runs by config, for the whole session: many tests read the same stack, and a
+#: run is deterministic for a given config (the engine's IDs and addresses derive from
+#: names). Each caller gets its own deep copy, so a test that edits what it got cannot
+#: change what another test reads.
+_RUNS: dict[str, engine.ProgramRun] = {}
+
+
 def run_stack(
     stack: str = "dev",
     overrides: dict[str, Any] | None = None,
@@ -95,7 +104,14 @@ def run_stack(
     cfg = stackfile.load(ROOT, stack, overrides={**base, **(overrides or {})}, secret_overrides=secrets)
     for key in remove:
         cfg.values.pop(f"{PROJECT}:{key}", None)
-    return engine.run_program(ROOT, project=cfg.project, stack=stack, config=cfg.values, secret_keys=cfg.secret_keys)
+    key = json.dumps([stack, cfg.values, sorted(cfg.secret_keys)], sort_keys=True)
+    if key not in _RUNS:
+        _RUNS[key] = engine.run_program(
+            ROOT, project=cfg.project, stack=stack, config=cfg.values, secret_keys=cfg.secret_keys
+        )
+    run = _RUNS[key]
+    # The error is shared as it is (an exception does not deep-copy faithfully).
+    return engine.ProgramRun(copy.deepcopy(run.resources), copy.deepcopy(run.outputs), run.error)
 
 
 def ok(run: engine.ProgramRun) -> engine.ProgramRun:
