@@ -1,4 +1,6 @@
 # One command surface. `make test` is what CI runs (.ci/run).
+# bash for `set -o pipefail` (pip's exit code survives the progress filter).
+SHELL  := /bin/bash
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -14,11 +16,19 @@ ARGS   ?=
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
+# The first run installs for a minute or two: say so, and let pip show each package.
 $(STAMP): requirements.txt requirements-dev.txt
+	@echo "==> [1/3] Creating $(VENV) (first run, or the requirements changed)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@echo "==> [2/3] Upgrading pip"
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@echo "==> [3/3] Installing requirements-dev.txt (Pulumi SDKs, pytest, ruff, pyright): about a minute"
+	@set -o pipefail; $(PY) -m pip install --disable-pip-version-check -r requirements-dev.txt \
+		| awk '/^Collecting/ { print "    collecting " $$2; fflush() } \
+		       /^ *Downloading/ { print "    downloading " $$2 " " $$3 $$4; fflush() } \
+		       /^(Installing|ERROR)/ { print "    " $$0; fflush() }'
 	@rm -f $(VENV)/.installed-* && touch $@
+	@echo "==> $(VENV) is ready"
 
 install: $(STAMP) ## Create .venv and install runtime and dev requirements
 
