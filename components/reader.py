@@ -209,7 +209,7 @@ class Reader:
             obj = self._parse_json(raw, "an object", s.example) if top else raw
             if not isinstance(obj, Mapping):
                 raise _Bad(f"must be an object, e.g. {s.example}")
-            return self.object(tp, obj, where)
+            return self.object(typing.cast(type, tp), obj, where)
         raise TypeError(f"{where}: no reader for the declared type {tp!r}")  # a declaration bug
 
     def _list(self, d: Declared, raw: Any, where: str, top: bool) -> Any:

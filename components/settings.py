@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import ipaddress
 import re
 import struct
 from collections.abc import Collection, Mapping, Sequence
-import copy
 from dataclasses import MISSING, Field, dataclass, field, is_dataclass
 from enum import StrEnum
 from typing import Any
@@ -1020,6 +1020,7 @@ def _check_placement(a: MultiVmLoadBalancedArgs, explicit: Collection[str] = ())
             problems.append(f"zones[{i}]: {zone!r} is listed twice")
     if a.placement == "zones" and not zones and isinstance(a.zones, list):
         problems.append("zones: [] needs at least one zone with placement zones")
+
     # Keys that only another placement reads are reported, not silently ignored.
     def set_(name: str, differs: bool) -> bool:
         return differs or name in explicit

@@ -138,7 +138,10 @@ def readme(current: str) -> str:
 def schema_text() -> str:
     """provider/schema.json: the schema Pulumi's analyzer infers, as the plugin serves it."""
     # In a fresh interpreter: the analyzer must see provider/args.py as it is on disk now.
-    code = "import json; from provider.lbvms_provider import package_schema as s; print(json.dumps(s(), indent=2, sort_keys=True))"
+    code = (
+        "import json; from provider.lbvms_provider import package_schema as s; "
+        "print(json.dumps(s(), indent=2, sort_keys=True))"
+    )
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
 
 
@@ -155,7 +158,7 @@ def outputs() -> dict[Path, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is stale")
     args = parser.parse_args(argv)
     stale = []
