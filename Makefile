@@ -11,7 +11,7 @@ STACK  ?= dev
 DIR    ?= .
 ARGS   ?=
 
-.PHONY: help install plan bench lint typecheck unit test clean
+.PHONY: help install plan bench lint typecheck unit test clean schema
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ plan: $(STAMP) ## Offline plan + picture: make plan [STACK=prod] [DIR=examples/n
 
 bench: $(STAMP) ## Time and memory of the offline plan beside the SDK import floor
 	$(PY) -m offline.bench
+
+schema: $(STAMP) ## Write Pulumi.yaml config, README table, provider/args.py and provider/schema.json from the declaration
+	$(PY) -m provider.generate
 
 lint: $(STAMP) ## ruff (lint + format check) and pyright against the SDKs' types
 	$(PY) -m ruff check .

@@ -1,6 +1,10 @@
-"""`MultiVmLoadBalanced`: N VMs behind a Standard public load balancer, one component."""
+"""`MultiVmLoadBalanced`: N VMs behind a Standard public load balancer, one component.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: Pulumi's schema analyzer (provider/) reads
+the output annotations below with `inspect.get_annotations`, which leaves postponed
+annotations as strings it cannot analyze (pulumi 3.272,
+pulumi/provider/experimental/analyzer.py `analyze_type`).
+"""
 
 from typing import Any
 

@@ -13,28 +13,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import ipaddress
 import re
 import struct
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import MISSING, Field, dataclass, field, is_dataclass
+from enum import StrEnum
+from typing import Any
 
 import pulumi
 
 from . import workload
 
-OsType = Literal["linux", "windows"]
-LbProtocol = Literal["Tcp", "Udp"]
-ProbeProtocol = Literal["Http", "Https", "Tcp"]
-
-OS_TYPES: tuple[str, ...] = ("linux", "windows")
-LB_PROTOCOLS: tuple[str, ...] = ("Tcp", "Udp")
-PROBE_PROTOCOLS: tuple[str, ...] = ("Http", "Https", "Tcp")
-ADMIN_ACCESS: tuple[str, ...] = ("nat", "bastion", "none")
-FRONTEND_TYPES: tuple[str, ...] = ("public", "internal")
-PLACEMENTS: tuple[str, ...] = ("availabilitySet", "zones", "scaleSet")
-AZURE_ZONES: tuple[str, ...] = ("1", "2", "3")
 MAX_SCALE_SET = 1000  # instances of a Flexible scale set
 _SUBNET_ID = re.compile(
     r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/virtualNetworks/[^/]+/subnets/[^/]+$",
@@ -45,13 +36,6 @@ _IDENTITY_ID = re.compile(
     re.IGNORECASE,
 )
 BASTION_SUBNET = "AzureBastionSubnet"  # the name Azure requires
-OS_DISK_TYPES: tuple[str, ...] = (
-    "Standard_LRS",
-    "StandardSSD_LRS",
-    "Premium_LRS",
-    "StandardSSD_ZRS",
-    "Premium_ZRS",
-)
 
 #: SSH on Linux, RDP on Windows: the backend port of every per-VM inbound NAT rule.
 ADMIN_PORTS: dict[str, int] = {"linux": 22, "windows": 3389}
@@ -114,6 +98,188 @@ class ConfigError(pulumi.RunError):
         super().__init__(f"Invalid {context}: {len(self.problems)} {noun}; nothing was created.\n{lines}")
 
 
+# --------------------------------------------------------------------------- the declaration
+# Every input is declared once, below: its Python name and type (the dataclass field), its
+# default, its allowed values (an `enum.Enum` whose members are documented) and its
+# description (`setting(doc=...)`). The stack-config reader (stack_config.py), the provider's
+# argument reader (provider/), Pulumi.yaml's `config:` block, the README's config table and
+# the package schema (provider/schema.json) are all derived from it (`make schema`) or
+# checked against it (tests/test_declaration.py). The public key of a field is its camelCase
+# name (`vm_count` -> `vmCount`), as Pulumi's schema analyzer names it.
+
+
+class OsType(StrEnum):
+    """The VMs' operating system."""
+
+    LINUX = "linux"
+    """Ubuntu 24.04 LTS, SSH keys only."""
+    WINDOWS = "windows"
+    """Windows Server 2025 Datacenter Azure Edition, admin password."""
+
+
+class LbProtocol(StrEnum):
+    """Transport protocol of a load-balancing rule."""
+
+    TCP = "Tcp"
+    """TCP."""
+    UDP = "Udp"
+    """UDP."""
+
+
+class ProbeProtocol(StrEnum):
+    """Protocol of the health probe."""
+
+    HTTP = "Http"
+    """An HTTP GET of `path`; healthy on 200."""
+    HTTPS = "Https"
+    """An HTTPS GET of `path` (certificate not checked); healthy on 200."""
+    TCP = "Tcp"
+    """A TCP connection; healthy when it opens."""
+
+
+class AdminAccess(StrEnum):
+    """How admins reach the VMs."""
+
+    NAT = "nat"
+    """A NAT port per VM on the frontend, open to `adminSourcePrefixes` only."""
+    BASTION = "bastion"
+    """Azure Bastion Standard; no admin port on the frontend."""
+    NONE = "none"
+    """No admin path."""
+
+
+class FrontendType(StrEnum):
+    """Where the load balancer listens."""
+
+    PUBLIC = "public"
+    """A Standard static public IP."""
+    INTERNAL = "internal"
+    """A private frontend on the VMs' subnet (inner tiers)."""
+
+
+class Placement(StrEnum):
+    """Where the VMs run."""
+
+    AVAILABILITY_SET = "availabilitySet"
+    """N VMs in one availability set."""
+    ZONES = "zones"
+    """N VMs spread over availability zones."""
+    SCALE_SET = "scaleSet"
+    """A Flexible scale set with autoscale."""
+
+
+class OsDiskType(StrEnum):
+    """Storage type of the OS disks."""
+
+    STANDARD_LRS = "Standard_LRS"
+    """Standard HDD, locally redundant."""
+    STANDARD_SSD_LRS = "StandardSSD_LRS"
+    """Standard SSD, locally redundant (every size supports it)."""
+    PREMIUM_LRS = "Premium_LRS"
+    """Premium SSD, locally redundant (the size must support Premium storage)."""
+    STANDARD_SSD_ZRS = "StandardSSD_ZRS"
+    """Standard SSD, zone-redundant."""
+    PREMIUM_ZRS = "Premium_ZRS"
+    """Premium SSD, zone-redundant (the size must support Premium storage)."""
+
+
+class Workload(StrEnum):
+    """The software that answers the health probe."""
+
+    NGINX = "nginx"
+    """nginx installed by cloud-init (Linux)."""
+    IIS = "iis"
+    """IIS installed by the Custom Script Extension (Windows)."""
+    NONE = "none"
+    """Nothing: bring your own (the probe fails until something answers)."""
+    CUSTOM = "custom"
+    """Your `workloadFile`."""
+
+
+class Zone(StrEnum):
+    """An availability zone of the region."""
+
+    ZONE_1 = "1"
+    """Zone 1."""
+    ZONE_2 = "2"
+    """Zone 2."""
+    ZONE_3 = "3"
+    """Zone 3."""
+
+
+OS_TYPES: tuple[str, ...] = tuple(m.value for m in OsType)
+LB_PROTOCOLS: tuple[str, ...] = tuple(m.value for m in LbProtocol)
+PROBE_PROTOCOLS: tuple[str, ...] = tuple(m.value for m in ProbeProtocol)
+ADMIN_ACCESS: tuple[str, ...] = tuple(m.value for m in AdminAccess)
+FRONTEND_TYPES: tuple[str, ...] = tuple(m.value for m in FrontendType)
+PLACEMENTS: tuple[str, ...] = tuple(m.value for m in Placement)
+AZURE_ZONES: tuple[str, ...] = tuple(m.value for m in Zone)
+OS_DISK_TYPES: tuple[str, ...] = tuple(m.value for m in OsDiskType)
+
+
+#: Inputs that only some placements read. The readers report one set for another placement
+#: (see `_check_placement`), so Pulumi.yaml gives them no default: the CLI would pass a
+#: declared default to the program as if the stack had set it.
+PLACEMENT_KEYS = frozenset({"vm_count", "zones", "scale_set", "update_domain_count", "fault_domain_count"})
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What the declaration says about one input beyond its Python type and default."""
+
+    #: The description: the schema's, Pulumi.yaml's and the README table's.
+    doc: str
+    #: The allowed values, when they are a closed set (matched in any capitalisation).
+    enum: type[StrEnum] | None = None
+    #: The README's "default" cell when the default is computed or absent (else derived).
+    default_doc: str | None = None
+    #: Stack config must hold it as a secret (`pulumi config set --secret`).
+    secret: bool = False
+    #: An example value, shown in messages about a value of the wrong shape.
+    example: str | None = None
+    #: Another field of the same object whose value is the default (lbRules' backendPort).
+    default_from: str | None = None
+    #: A plain value is required (no value of another resource, no secret): the component
+    #: needs it when it decides what to create.
+    plain: bool = True
+
+
+def setting(
+    default: Any = MISSING,
+    *,
+    doc: str,
+    enum: type[StrEnum] | None = None,
+    default_doc: str | None = None,
+    secret: bool = False,
+    example: str | None = None,
+    default_from: str | None = None,
+    plain: bool = True,
+) -> Any:
+    """Declare a dataclass field as an input (see `Setting`). A list, dict or dataclass
+    default is copied per instance (a default factory)."""
+    meta = {
+        "setting": Setting(
+            doc=doc,
+            enum=enum,
+            default_doc=default_doc,
+            secret=secret,
+            example=example,
+            default_from=default_from,
+            plain=plain,
+        )
+    }
+    if default is MISSING:
+        return field(metadata=meta)
+    if isinstance(default, list | dict) or is_dataclass(default):
+        return field(default_factory=lambda: copy.deepcopy(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def setting_of(f: Field[Any]) -> Setting:
+    """The `Setting` of a declared field."""
+    return f.metadata["setting"]
+
+
 @dataclass(frozen=True)
 class LbRule:
     """One load-balancing rule (stack config: an item of `lbRules`).
@@ -121,12 +287,11 @@ class LbRule:
     Example: ``LbRule(frontend_port=443, backend_port=443)``.
     """
 
-    #: Port on the public frontend, 1-65534. Config `frontendPort`.
-    frontend_port: int
-    #: Port on each VM, 1-65535. Config `backendPort`.
-    backend_port: int
-    #: `Tcp` or `Udp`. Config `protocol`. Defaults to `Tcp`.
-    protocol: str = "Tcp"
+    frontend_port: int = setting(doc="Port on the frontend, 1-65534.")
+    backend_port: int = setting(
+        doc="Port on each VM, 1-65535.", default_doc="`frontendPort`", default_from="frontend_port"
+    )
+    protocol: str = setting("Tcp", doc="`Tcp` or `Udp`.", enum=LbProtocol)
 
     @property
     def key(self) -> str:
@@ -141,18 +306,21 @@ class HealthProbe:
     Example: ``HealthProbe(protocol="Tcp", port=22, path=None)``.
     """
 
-    #: `Http`, `Https` or `Tcp`. Defaults to `Http`.
-    protocol: str = "Http"
-    #: Port probed on each VM, 1-65535. Defaults to 80.
-    port: int = 80
-    #: Request path for Http/Https probes (must start with `/`); must be None for Tcp.
-    #: Defaults to `/`.
-    path: str | None = "/"
-    #: Seconds between probes, at least 5. Config `intervalSeconds`. Defaults to 5.
-    interval_seconds: int = 5
-    #: Consecutive failures before a VM leaves rotation, 1-100. Config `probeThreshold`.
-    #: Defaults to 2.
-    probe_threshold: int = 2
+    protocol: str = setting("Http", doc="`Http`, `Https` or `Tcp`.", enum=ProbeProtocol)
+    port: int = setting(80, doc="Port probed on each VM, 1-65535; a TCP rule's backend port.")
+    path: str | None = setting(
+        "/",
+        doc="Request path of Http/Https probes, starting with `/`; none for Tcp.",
+        default_doc="`/` (Http, Https), none (Tcp)",
+    )
+    interval_seconds: int = setting(5, doc="Seconds between probes, 5-3600.")
+    probe_threshold: int = setting(2, doc="Consecutive failures before a VM leaves rotation, 1-100.")
+
+    @staticmethod
+    def fill(values: dict[str, Any]) -> None:
+        """Defaults that depend on another field: a Tcp probe has no path."""
+        if str(values.get("protocol", "")).lower() == "tcp":
+            values.setdefault("path", None)
 
 
 @dataclass(frozen=True)
@@ -163,61 +331,52 @@ class MonitoringSettings:
     Example: ``MonitoringSettings(enabled=True, alert_emails=("ops@example.com",))``.
     """
 
-    #: Create the workspace, diagnostic settings and alerts. Defaults to false.
-    enabled: bool = False
-    #: Where alerts go. Defaults to none: alerts fire in the portal only.
-    #: Config `alertEmails`.
-    alert_emails: tuple[str, ...] = ()
-    #: Log retention in days, 30-730. Config `retentionDays`. Defaults to 30 (included in
-    #: the Log Analytics price).
-    retention_days: int = 30
+    enabled: bool = setting(False, doc="Create the Log Analytics workspace, diagnostic settings and alerts.")
+    alert_emails: tuple[str, ...] = setting(
+        (),
+        doc="Where alerts go (needs `enabled: true`); none: alerts fire in the portal only.",
+        example="[ops@example.com]",
+    )
+    retention_days: int = setting(30, doc="Log retention in days, 30-730 (30 is included in the price).")
 
 
 @dataclass(frozen=True)
 class ScaleSetSettings:
     """The Flexible scale set and its autoscale (placement `scaleSet`; stack config
-    `scaleSet`). Example: ``ScaleSetSettings(min_count=2, max_count=20)``."""
+    `scaleSet`). Example: ``ScaleSetSettings(min_count=2, max_count=20)``.
 
-    #: Fewest instances autoscale keeps, 2 or more. Config `minCount`. Defaults to 2.
-    min_count: int = 2
-    #: Most instances autoscale adds, up to 1000; also the size of the admin NAT port range.
-    #: Config `maxCount`. Defaults to 10.
-    max_count: int = 10
-    #: Instances at creation and when metrics are missing. Config `defaultCount`. Defaults to 2.
-    default_count: int = 2
-    #: Average CPU % over 5 minutes above which one instance is added. Config
-    #: `scaleOutCpuPercent`. Defaults to 70.
-    scale_out_cpu_percent: int = 70
-    #: Average CPU % over 5 minutes below which one instance is removed. Config
-    #: `scaleInCpuPercent`. Defaults to 30.
-    scale_in_cpu_percent: int = 30
-    #: Minutes to wait after a scale action. Config `cooldownMinutes`. Defaults to 5.
-    cooldown_minutes: int = 5
-    # Rolling upgrades: a model change (image, bootstrap, size) reaches the instances batch
-    # by batch, each batch gated on the Application Health signal:
-    # https://learn.microsoft.com/azure/virtual-machine-scale-sets/virtual-machine-scale-sets-configure-rolling-upgrades
-    # (ranges from the Compute REST spec, RollingUpgradePolicy).
-    #: Share of instances upgraded per batch, 5-100. Config `rollingBatchPercent`. Defaults to 20.
-    rolling_batch_percent: int = 20
-    #: The upgrade stops when more than this share of all instances is unhealthy, 5-100.
-    #: Config `rollingMaxUnhealthyPercent`. Defaults to 20.
-    rolling_max_unhealthy_percent: int = 20
-    #: The upgrade stops when more than this share of upgraded instances is unhealthy, 0-100.
-    #: Config `rollingMaxUnhealthyUpgradedPercent`. Defaults to 20.
-    rolling_max_unhealthy_upgraded_percent: int = 20
-    #: Minutes between batches, 0-60, so a batch takes traffic before the next one goes.
-    #: Config `rollingPauseMinutes`. Defaults to 2.
-    rolling_pause_minutes: int = 2
-    #: Create each batch's new instances before deleting the old ones, so capacity never
-    #: drops during an upgrade. Config `rollingMaxSurge`. Defaults to true.
-    rolling_max_surge: bool = True
+    Rolling upgrades: a model change (image, bootstrap, size) reaches the instances batch by
+    batch, each batch gated on the Application Health signal:
+    https://learn.microsoft.com/azure/virtual-machine-scale-sets/virtual-machine-scale-sets-configure-rolling-upgrades
+    (ranges from the Compute REST spec, RollingUpgradePolicy).
+    """
+
+    min_count: int = setting(2, doc="Fewest instances autoscale keeps, 2 or more.")
+    max_count: int = setting(
+        10, doc="Most instances autoscale adds, up to 1000; also the size of the admin NAT port range."
+    )
+    default_count: int = setting(2, doc="Instances at creation and when metrics are missing.")
+    scale_out_cpu_percent: int = setting(70, doc="Average CPU % over 5 minutes above which one instance is added.")
+    scale_in_cpu_percent: int = setting(
+        30, doc="Average CPU % over 5 minutes below which one instance is removed; below scaleOutCpuPercent."
+    )
+    cooldown_minutes: int = setting(5, doc="Minutes to wait after a scale action, 1-10080.")
+    rolling_batch_percent: int = setting(20, doc="Share of instances upgraded per batch, 5-100.")
+    rolling_max_unhealthy_percent: int = setting(
+        20, doc="The upgrade stops when more than this share of all instances is unhealthy, 5-100."
+    )
+    rolling_max_unhealthy_upgraded_percent: int = setting(
+        20, doc="The upgrade stops when more than this share of upgraded instances is unhealthy, 0-100."
+    )
+    rolling_pause_minutes: int = setting(
+        2, doc="Minutes between batches, 0-60, so a batch takes traffic before the next one goes."
+    )
+    rolling_max_surge: bool = setting(
+        True, doc="Create each batch's new instances before deleting the old ones, so capacity never drops."
+    )
 
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
-
-
-def _default_lb_rules() -> list[LbRule]:
-    return [LbRule(frontend_port=80, backend_port=80, protocol="Tcp")]
 
 
 @dataclass
@@ -228,102 +387,176 @@ class MultiVmLoadBalancedArgs:
     The stack-config key of each field is its camelCase name (`vm_count` -> `vmCount`).
     """
 
-    #: `linux` (Ubuntu 24.04 LTS) or `windows` (Windows Server 2025 Datacenter Azure
-    #: Edition). Defaults to `linux`. Example: `windows`.
-    os_type: str = "linux"
-    #: Number of VMs, 2-200. Defaults to 2. Example: 3.
-    vm_count: int = 2
-    #: VM size; it must support Premium storage if `os_disk_type` is Premium, and
-    #: Trusted Launch if `trusted_launch` is on. Defaults to `Standard_D2s_v5`.
-    vm_size: str = "Standard_D2s_v5"
-    #: Admin user on every VM. Defaults to `azureuser`.
-    admin_username: str = "azureuser"
-    #: OpenSSH public key (`ssh-ed25519 ...` or `ssh-rsa ...` of 2048+ bits); required
-    #: for Linux, where password login is disabled. Defaults to none.
-    ssh_public_key: str | None = None
-    #: Windows admin password. Defaults to none: a 24-character password is generated
-    #: with pulumi-random and exported as a secret. A plain `str` is validated here; an
-    #: `Output` is passed through unchecked.
-    admin_password: pulumi.Input[str] | None = None
-    #: IPv4 addresses or CIDRs allowed to reach the per-VM admin NAT ports (admin_access
-    #: `nat` only). Defaults to none: nobody. Example: `["203.0.113.7", "198.51.100.0/24"]`.
-    admin_source_prefixes: list[str] = field(default_factory=list)
-    #: How admins reach the VMs: `nat` (a NAT port per VM on the frontend, open to
-    #: `admin_source_prefixes` only), `bastion` (Azure Bastion, no admin port on the
-    #: frontend), or `none` (no admin path). Defaults to `nat` for a public frontend and
-    #: `none` for an internal one (internal tiers are reached from inside).
-    admin_access: str | None = None
-    #: The AzureBastionSubnet (admin_access `bastion`): a /26 or larger inside the VNet.
-    #: Defaults to `10.0.2.0/26`.
-    bastion_subnet_prefix: str = "10.0.2.0/26"
-    #: Addresses, CIDRs or service tags the load-balanced ports are open to. Defaults to
-    #: `["Internet"]` for a public frontend and `["VirtualNetwork"]` for an internal one.
-    #: Example: `["203.0.113.0/24", "AzureFrontDoor.Backend"]`.
-    web_source_prefixes: list[str] | None = None
-    #: `public` (a Standard public IP) or `internal` (a private frontend on the VMs'
-    #: subnet, no public IP). Defaults to `public`.
-    frontend_type: str = "public"
-    #: Static private IP of an internal frontend; must be inside the subnet. Defaults to
-    #: none: Azure assigns one.
-    frontend_private_ip: str | None = None
-    #: ID of an existing subnet for the VMs (and an internal frontend). The component then
-    #: creates no VNet; its NSG goes on each NIC, and the subnet's owner provides egress
-    #: for internal tiers (a NAT gateway). Defaults to none: a VNet and subnet are created.
-    subnet_id: pulumi.Input[str] | None = None
-    #: Resource ID of an existing user-assigned managed identity for the VMs or the scale
-    #: set. Defaults to none: the component creates one (`<name>-identity`). A Flexible
-    #: scale set accepts only user-assigned identities, and one identity per tier keeps its
-    #: role assignments when VMs are replaced. Example:
-    #: `/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/web`.
-    identity_id: pulumi.Input[str] | None = None
-    #: Encrypt temp disks and caches on the host. Needs the subscription feature
-    #: Microsoft.Compute/EncryptionAtHost registered first. Defaults to false.
-    encryption_at_host: bool = False
-    #: Frontend port of VM 1's admin NAT rule; VM i gets `start + i - 1`. Defaults to 50001.
-    nat_frontend_port_start: int = 50001
-    #: Load-balancing rules. Defaults to TCP 80 -> 80.
-    lb_rules: list[LbRule] = field(default_factory=_default_lb_rules)
-    #: Health probe every rule uses. Defaults to HTTP `/` on port 80 every 5 s.
-    probe: HealthProbe = field(default_factory=HealthProbe)
-    #: VNet address space (IPv4 CIDR). Defaults to `10.0.0.0/16`.
-    vnet_address_space: str = "10.0.0.0/16"
-    #: The VMs' subnet, inside the VNet. Defaults to `10.0.1.0/24`.
-    subnet_prefix: str = "10.0.1.0/24"
-    #: DNS label of the public IP (`<label>.<region>.cloudapp.azure.com`). Defaults to none.
-    dns_label: str | None = None
-    #: Tags put on every resource that takes them. Defaults to none.
-    tags: dict[str, str] = field(default_factory=dict)
-    #: Existing resource group to deploy into (a name, or another resource's output).
-    #: Defaults to none: a group is created.
-    resource_group_name: pulumi.Input[str] | None = None
-    #: OS disk storage type. Defaults to `StandardSSD_LRS` (works with every size).
-    os_disk_type: str = "StandardSSD_LRS"
-    #: Trusted Launch (Secure Boot + vTPM). Needs a Gen2 image (both default images are)
-    #: and a size that supports it. Defaults to true.
-    trusted_launch: bool = True
-    #: Fault domains of the availability set, 1-3 (some regions allow only 2). Defaults to 2.
-    fault_domain_count: int = 2
-    #: Update domains of the availability set, 1-20. Defaults to 5.
-    update_domain_count: int = 5
-    #: Software that answers the probe: `nginx` (cloud-init, Linux), `iis` (Custom Script
-    #: Extension, Windows), `custom` (your `workload_file`) or `none`. Defaults to the OS's
-    #: web server: nginx on Linux, IIS on Windows.
-    workload: str | None = None
-    #: With `workload="custom"`: a cloud-init file (Linux, at most 64 KiB) or a PowerShell
-    #: script (Windows, .ps1), relative to the working directory. Read when the program runs.
-    #: Example: `bootstrap/app.yaml`.
-    workload_file: str | None = None
-    #: Health-probe logs, metrics and alerts. Defaults to off.
-    monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
-    #: Where the VMs run: `availabilitySet` (N VMs in one availability set), `zones` (N VMs
-    #: spread over `zones`) or `scaleSet` (a Flexible scale set with autoscale). Defaults to
-    #: `availabilitySet`. Changing it on a live stack replaces the compute.
-    placement: str = "availabilitySet"
-    #: Availability zones for `zones` and `scaleSet`: VM i goes to zones[(i-1) % len].
-    #: Defaults to ["1", "2", "3"]; empty for a scale set means fault domains instead.
-    zones: list[str] = field(default_factory=lambda: list(AZURE_ZONES))
-    #: The scale set and its autoscale (placement `scaleSet`). Defaults as documented there.
-    scale_set: ScaleSetSettings = field(default_factory=ScaleSetSettings)
+    os_type: str = setting(
+        "linux",
+        doc="`linux` (Ubuntu 24.04 LTS) or `windows` (Windows Server 2025 Azure Edition)",
+        enum=OsType,
+    )
+    vm_count: int = setting(2, doc="2-200 (two for the availability-set SLA; Azure caps a set at 200)")
+    vm_size: str = setting(
+        "Standard_D2s_v5",
+        doc="an Azure size name; must support Trusted Launch (unless `trustedLaunch: false`) and Premium "
+        "storage if `osDiskType` is Premium",
+    )
+    admin_username: str = setting(
+        "azureuser",
+        doc="1-32 characters (Linux) or 1-20 (Windows); letters, digits, `_ . -`; not a reserved name "
+        "(`admin`, `root`, `administrator`, ...)",
+    )
+    ssh_public_key: str | None = setting(
+        None,
+        doc="required on Linux: `ssh-ed25519 ...` or `ssh-rsa ...` of at least 2048 bits; not allowed on Windows",
+    )
+    # A plain `str` is validated; an `Output` (a secret of another program) passes unchecked.
+    admin_password: pulumi.Input[str] | None = setting(
+        None,
+        doc="Windows only, **secret** (`--secret`): 12-123 characters, 3 of lowercase/uppercase/digit/symbol",
+        default_doc="generated",
+        secret=True,
+        plain=False,
+    )
+    admin_source_prefixes: list[str] = setting(
+        [],
+        doc="IPv4 addresses or CIDRs that may reach the NAT admin ports; never `*`, `Internet`, `0.0.0.0/0`; "
+        "only with `adminAccess: nat`",
+        default_doc="`[]` (nobody)",
+        example='["203.0.113.7", "198.51.100.0/24"]',
+    )
+    admin_access: str | None = setting(
+        None,
+        doc="`nat` (NAT port per VM on the public IP, open to `adminSourcePrefixes` only), `bastion` (Azure "
+        "Bastion Standard: no admin port on the public IP; VMs admit SSH/RDP only from the Bastion subnet) or "
+        "`none` (no admin path at all)",
+        enum=AdminAccess,
+        default_doc="`nat` (public), `none` (internal)",
+    )
+    bastion_subnet_prefix: str = setting(
+        "10.0.2.0/26",
+        doc="with `adminAccess: bastion`: the `AzureBastionSubnet`, /26 or larger, inside the VNet, clear of "
+        "`subnetPrefix`",
+    )
+    web_source_prefixes: list[str] | None = setting(
+        None,
+        doc="IPv4 addresses, CIDRs or service tags (`AzureFrontDoor.Backend`, ...) the load-balanced ports are "
+        "open to; not `*`",
+        default_doc='`["Internet"]` (public), `["VirtualNetwork"]` (internal)',
+        example='["203.0.113.7", "198.51.100.0/24"]',
+    )
+    placement: str = setting(
+        "availabilitySet",
+        doc="`availabilitySet` (N VMs in one availability set), `zones` (N VMs spread over `zones`, no "
+        "availability set, zone-redundant frontend) or `scaleSet` (a Flexible scale set with autoscale). "
+        'See "Placement"',
+        enum=Placement,
+    )
+    zones: list[str] = setting(
+        list(AZURE_ZONES),
+        doc="zone names among `1`, `2`, `3`, no repeats; `zones` and `scaleSet` only (a scale set with `[]` "
+        "spreads over fault domains)",
+        enum=Zone,
+        example='["1", "2", "3"]',
+    )
+    scale_set: ScaleSetSettings = setting(
+        ScaleSetSettings(),
+        doc="`scaleSet` placement only: 2 <= minCount <= defaultCount <= maxCount <= 1000; scale-in below "
+        "scale-out; cooldown 1-10080 minutes. The admin NAT port range holds maxCount ports. Rolling upgrades "
+        "of model changes: batch 5-100% (not every instance at once without `rollingMaxSurge`), max unhealthy "
+        "5-100%, max unhealthy upgraded 0-100%, pause 0-60 minutes between batches, `rollingMaxSurge` "
+        "true/false (new instances before old ones go)",
+        example="{minCount: 2, maxCount: 10, defaultCount: 2}",
+    )
+    frontend_type: str = setting(
+        "public",
+        doc="`public` (Standard static public IP) or `internal` (private frontend on the VMs' subnet, no public "
+        "IP; an internal tier on a created subnet gets a NAT gateway for egress)",
+        enum=FrontendType,
+    )
+    frontend_private_ip: str | None = setting(
+        None,
+        doc="internal only: a static IPv4 address, usable in `subnetPrefix` (not the first four or the last)",
+        default_doc="none (dynamic)",
+    )
+    subnet_id: pulumi.Input[str] | None = setting(
+        None,
+        doc="an existing subnet's resource ID; then `vnetAddressSpace`/`subnetPrefix` are not used, the NSG "
+        "goes on each NIC, `adminAccess: bastion` is not available, and egress of an internal tier is the "
+        "subnet's (NAT gateway)",
+        default_doc="none (a VNet is created)",
+        plain=False,
+    )
+    encryption_at_host: bool = setting(
+        False,
+        doc="`true` encrypts temp disks and caches on the host; register the feature first (see Security)",
+    )
+    nat_frontend_port_start: int = setting(
+        50001,
+        doc="VM i's admin port is `start + i - 1`; the range must stay within 1-65534 and miss the `lbRules` "
+        "TCP frontend ports",
+    )
+    lb_rules: list[LbRule] = setting(
+        [LbRule(frontend_port=80, backend_port=80, protocol="Tcp")],
+        doc="at least one; ports 1-65534 / 1-65535; `Tcp` or `Udp`; no repeated frontend or backend port per "
+        "protocol; not the admin port",
+        example="[{frontendPort: 80, backendPort: 80, protocol: Tcp}]",
+    )
+    probe: HealthProbe = setting(
+        HealthProbe(),
+        doc="`Http`/`Https` (with a `path` starting `/`; not ports 19, 21, 25, 70, 110, 119, 143, 220, 993) or "
+        "`Tcp` (no path); interval 5-3600 s; threshold 1-100; the port must be a TCP rule's backend port",
+        example="{protocol: Http, port: 80, path: /}",
+    )
+    vnet_address_space: str = setting("10.0.0.0/16", doc="an IPv4 CIDR, /8 to /29")
+    subnet_prefix: str = setting(
+        "10.0.1.0/24", doc="/2 to /29 inside the VNet, with room for `vmCount` + 5 addresses Azure reserves"
+    )
+    dns_label: str | None = setting(
+        None, doc="3-63 lowercase letters, digits, `-`; gives `<label>.<region>.cloudapp.azure.com`"
+    )
+    tags: dict[str, str] = setting(
+        {}, doc="up to 50 string tags, put on every resource", example="{environment: dev, owner: platform-team}"
+    )
+    resource_group_name: pulumi.Input[str] | None = setting(
+        None,
+        doc="an existing resource group to deploy into",
+        default_doc="none (a group is created)",
+        plain=False,
+    )
+    os_disk_type: str = setting(
+        "StandardSSD_LRS",
+        doc="`Standard_LRS`, `StandardSSD_LRS`, `Premium_LRS`, `StandardSSD_ZRS`, `Premium_ZRS`",
+        enum=OsDiskType,
+    )
+    trusted_launch: bool = setting(True, doc="`false` only for a size without Trusted Launch support")
+    fault_domain_count: int = setting(2, doc="1-3 (some regions have only 2)")
+    update_domain_count: int = setting(5, doc="1-20")
+    workload: str | None = setting(
+        None,
+        doc="`nginx` (cloud-init), `iis` (Custom Script Extension), `custom` (your `workloadFile`) or `none` "
+        "(bring your own; the probe fails until something answers). The built-in servers listen on HTTP port "
+        "80, so the probe must be Http or Tcp on port 80",
+        enum=Workload,
+        default_doc="`nginx` on Linux, `iis` on Windows",
+    )
+    monitoring: MonitoringSettings = setting(
+        MonitoringSettings(),
+        doc="`enabled`: true/false; `alertEmails`: e-mail addresses (needs `enabled: true`); `retentionDays`: "
+        "30-730. See Monitoring",
+        example="{enabled: true, alertEmails: [ops@example.com], retentionDays: 30}",
+    )
+    identity_id: pulumi.Input[str] | None = setting(
+        None,
+        doc="resource ID of an existing user-assigned managed identity (`/subscriptions/.../providers/"
+        "Microsoft.ManagedIdentity/userAssignedIdentities/<name>`) that every VM or scale-set instance carries "
+        "instead of the created `web-identity`",
+        default_doc="none (one is created)",
+        plain=False,
+    )
+    workload_file: str | None = setting(
+        None,
+        doc="with `workload: custom`: a cloud-init file (Linux: first line `#cloud-config` or `#!`, at most "
+        "65,535 bytes) or a `.ps1` script (Windows, about 3,000 characters), relative to the project "
+        "directory; read by `pulumi preview`/`up` and `make plan`",
+    )
 
     @property
     def admin_mode(self) -> str:
@@ -769,7 +1002,10 @@ def _check_network(a: MultiVmLoadBalancedArgs) -> list[str]:
     return problems
 
 
-def _check_placement(a: MultiVmLoadBalancedArgs) -> list[str]:
+def _check_placement(a: MultiVmLoadBalancedArgs, explicit: Collection[str] = ()) -> list[str]:
+    """Placement rules. A key that only another placement reads is reported when it differs
+    from its default, or when the caller set it at all (`explicit`: the readers know which
+    keys a stack file or a component call wrote, even when the value equals the default)."""
     if a.placement not in PLACEMENTS:
         return [f"placement: {a.placement!r} must be one of {', '.join(PLACEMENTS)}"]
     defaults = MultiVmLoadBalancedArgs()
@@ -784,17 +1020,23 @@ def _check_placement(a: MultiVmLoadBalancedArgs) -> list[str]:
             problems.append(f"zones[{i}]: {zone!r} is listed twice")
     if a.placement == "zones" and not zones and isinstance(a.zones, list):
         problems.append("zones: [] needs at least one zone with placement zones")
+
     # Keys that only another placement reads are reported, not silently ignored.
-    if a.placement == "availabilitySet" and zones != defaults.zones:
+    def set_(name: str, differs: bool) -> bool:
+        return differs or name in explicit
+
+    if a.placement == "availabilitySet" and set_("zones", zones != defaults.zones):
         problems.append(f"zones: {a.zones!r} is used only with placement zones or scaleSet")
-    if a.placement != "scaleSet" and a.scale_set != defaults.scale_set:
+    if a.placement != "scaleSet" and set_("scale_set", a.scale_set != defaults.scale_set):
         problems.append("scaleSet: is set, but placement is not scaleSet; remove it or set placement: scaleSet")
-    if a.placement == "scaleSet" and a.vm_count != defaults.vm_count:
+    if a.placement == "scaleSet" and set_("vm_count", a.vm_count != defaults.vm_count):
         problems.append(f"vmCount: {a.vm_count!r} is not used with placement scaleSet; set scaleSet.defaultCount")
-    if a.placement != "availabilitySet" and a.update_domain_count != defaults.update_domain_count:
+    if a.placement != "availabilitySet" and set_(
+        "update_domain_count", a.update_domain_count != defaults.update_domain_count
+    ):
         problems.append(f"updateDomainCount: {a.update_domain_count!r} is used only with placement availabilitySet")
     zonal = a.placement == "zones" or (a.placement == "scaleSet" and zones)
-    if zonal and a.fault_domain_count != defaults.fault_domain_count:
+    if zonal and set_("fault_domain_count", a.fault_domain_count != defaults.fault_domain_count):
         problems.append(
             f"faultDomainCount: {a.fault_domain_count!r} is not used when zones spread the VMs; "
             "remove it (or set zones: [] for a scale set spread over fault domains)"
@@ -894,9 +1136,15 @@ def _check_tags(a: MultiVmLoadBalancedArgs) -> list[str]:
     return problems
 
 
-def validate(args: MultiVmLoadBalancedArgs, name: str = "web", allow_placeholder_key: bool = False) -> list[str]:
+def validate(
+    args: MultiVmLoadBalancedArgs,
+    name: str = "web",
+    allow_placeholder_key: bool = False,
+    explicit: Collection[str] = (),
+) -> list[str]:
     """Every problem with `args` (and the component `name`), as user-facing strings.
-    `allow_placeholder_key` is for the offline plan only."""
+    `allow_placeholder_key` is for the offline plan only; `explicit` names the fields the
+    caller set (see `_check_placement`)."""
     a = args
     problems: list[str] = []
     if not allow_placeholder_key and a.ssh_public_key == PLACEHOLDER_SSH_KEY:
@@ -959,7 +1207,7 @@ def validate(args: MultiVmLoadBalancedArgs, name: str = "web", allow_placeholder
         )
     problems += _check_tags(a)
     problems += _check_monitoring(a)
-    problems += _check_placement(a)
+    problems += _check_placement(a, explicit)
     rg = a.resource_group_name
     if isinstance(rg, str) and (not _RESOURCE_GROUP.match(rg) or rg.endswith(".")):
         problems.append(

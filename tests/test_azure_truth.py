@@ -83,7 +83,7 @@ def test_fails_when_identity_id_is_not_a_user_assigned_identity() -> None:
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_health_extension_speaks_the_binary_protocol_the_built_in_pages_answer(stack: str) -> None:
-    run = ok(run_stack(stack, overrides={"placement": "scaleSet", "vmCount": 2, "faultDomainCount": 2}))
+    run = ok(run_stack(stack, overrides={"placement": "scaleSet"}, remove=("vmCount", "faultDomainCount")))
     [health] = [
         e
         for e in plain(run.one(VMSS).inputs["virtualMachineProfile"])["extensionProfile"]["extensions"]
@@ -108,7 +108,7 @@ def test_the_windows_image_is_hotpatch_capable() -> None:
 
 
 def test_windows_scale_set_and_vms_enable_hotpatching_with_platform_patching(prod: ProgramRun) -> None:
-    scale_set = ok(run_stack("prod", overrides={"placement": "scaleSet", "vmCount": 2, "faultDomainCount": 2}))
+    scale_set = ok(run_stack("prod", overrides={"placement": "scaleSet"}, remove=("vmCount", "faultDomainCount")))
     profiles = [plain(scale_set.one(VMSS).inputs["virtualMachineProfile"])["osProfile"]]
     profiles += [plain(vm.inputs["osProfile"]) for vm in prod.of_type(VM)]
     for os_profile in profiles:

@@ -1,0 +1,113 @@
+"""The `lbvms` component package: `MultiVmLoadBalanced` for every Pulumi language.
+
+Pulumi's analyzer infers the schema from `MultiVmLoadBalanced.__init__`'s `args` annotation
+(the generated TypedDicts in provider/args.py) and from the component's output annotations.
+The type token stays `lbvms:index:MultiVmLoadBalanced`, the Python component's own.
+
+What pulumi 3.272 does at run time, verified in its source and handled here:
+
+- `ComponentProvider.map_inputs` (provider/experimental/component.py) turns enum strings
+  into members with `Enum(value)`, which is case-sensitive and fails with the SDK's own
+  message; it converts integers with `int()`, so `3.5` becomes 3 silently. Our provider reads
+  the raw inputs with the same reader as stack config instead (components/reader.py): any
+  capitalisation of an enum value, `3.0` read as 3 but `3.5` refused, every problem named.
+- Inputs are the keys the caller set: `rpc.deserialize_properties` drops explicit nulls,
+  so a null reads as "unset" (the default), as it does in stack config.
+- A secret, or a value that depends on another resource, arrives as an `Output`
+  (`ProviderServicer._select_value`, provider/server.py). Inputs declared
+  `pulumi.Input[...]` take it; the others need a plain value and say so.
+- An exception in the component's `__init__` is wrapped in `ComponentInitError` and the
+  consumer sees it with a Python traceback (`ProviderServicer.Construct`), while an
+  `InputPropertiesError` becomes a per-property INVALID_ARGUMENT status that the CLI shows
+  under each property. `construct` below validates first and raises the latter, so a bad
+  argument reads like a bad argument, not a crash. `component_provider_host` has no hook for
+  this (provider/experimental/host.py), so `serve` does its few lines with this provider.
+"""
+
+# No `from __future__ import annotations`: the analyzer reads `__init__`'s annotations
+# unevaluated and fails on strings (verified: AttributeError 'str' object has no attribute
+# '__mro__' in analyzer.analyze_type, pulumi 3.272).
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+from pulumi.errors import InputPropertiesError, InputPropertyErrorDetails
+from pulumi.provider import ConstructResult
+from pulumi.provider.experimental.component import ComponentProvider
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.settings import get_monitor
+
+from components.multi_vm_lb import MultiVmLoadBalanced as _Component
+from components.reader import read, reword_for_argument, top_key
+from components.settings import ConfigError, MultiVmLoadBalancedArgs, validate
+from provider.args import MultiVmLoadBalancedArgs as Inputs
+
+PACKAGE = "lbvms"
+VERSION = "0.1.0"
+COMPONENT = "MultiVmLoadBalanced"
+
+
+def args_from_inputs(inputs: Mapping[str, Any], name: str) -> MultiVmLoadBalancedArgs:
+    """A consumer's arguments (schema names, as the provider receives them) -> args.
+    Raises one `ConfigError` naming every problem, worded for component arguments."""
+    reading = read(inputs, "argument")
+    problems = [reword_for_argument(p) for p in reading.problems]
+    unreadable = {top_key(p) for p in problems}
+    offline = isinstance(get_monitor(), MockMonitor)
+    problems += [
+        reword_for_argument(p)
+        for p in validate(reading.args, name, allow_placeholder_key=offline, explicit=reading.explicit)
+        if top_key(p) not in unreadable
+    ]
+    if problems:
+        raise ConfigError(problems, context=f"arguments of {PACKAGE}:index:{COMPONENT} {name!r}")
+    return reading.args
+
+
+class MultiVmLoadBalanced(_Component):
+    """The Azure reference architecture "Run load-balanced VMs for scalability and
+    availability" as one component: a resource group (or an existing one), a VNet and subnet
+    (or an existing subnet) with an NSG, a Standard load balancer with a public or internal
+    frontend, and N VMs (availability set or zones) or a Flexible scale set with autoscale.
+    Every argument is validated before anything is created."""
+
+    def __init__(self, name: str, args: Inputs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(name, args_from_inputs(dict(args), name), opts)
+
+
+class LbvmsProvider(ComponentProvider):
+    """`ComponentProvider` that validates a consumer's arguments like stack config."""
+
+    def __init__(self) -> None:
+        super().__init__([MultiVmLoadBalanced], PACKAGE, version=VERSION)
+
+    def construct(
+        self,
+        name: str,
+        resource_type: str,
+        inputs: pulumi.Inputs,
+        options: pulumi.ResourceOptions | None = None,
+    ) -> ConstructResult:
+        self.validate_resource_type(PACKAGE, resource_type)
+        try:
+            args = args_from_inputs(inputs, name)
+        except ConfigError as err:
+            details: list[InputPropertyErrorDetails] = [
+                {"property_path": p.split(": ", 1)[0], "reason": p.split(": ", 1)[-1]} for p in err.problems
+            ]
+            raise InputPropertiesError(str(err), details) from None
+        component = _Component(name, args, options)
+        return ConstructResult(component.urn, self.get_state(component, self._component_defs[COMPONENT]))
+
+
+def package_schema() -> dict[str, Any]:
+    """The schema the plugin answers GetSchema with (as a dict)."""
+    return json.loads(LbvmsProvider().schema or "{}")
+
+
+def serve(argv: list[str]) -> None:
+    """Run the plugin: what `component_provider_host(..., name="lbvms")` does, with our provider."""
+    from pulumi.provider import main
+
+    main(LbvmsProvider(), argv)
