@@ -69,7 +69,14 @@ def _parse_assignments(items: Sequence[str], flag: str) -> dict[str, Any]:
         key, sep, raw = item.partition("=")
         if not sep or not key:
             raise PlanError(f"{flag} {item!r}: expected key=value")
-        out[key] = raw if flag == "--secret" else yaml.safe_load(raw) if raw else ""
+        if flag == "--secret":
+            out[key] = raw  # `pulumi config set --secret` stores the text as given
+            continue
+        try:
+            # The value as YAML, read as the CLI reads YAML (yes/no stay strings).
+            out[key] = stackfile.parse_yaml(raw) if raw else ""
+        except (stackfile.StackFileError, yaml.YAMLError) as err:
+            raise PlanError(f"{flag} {item!r}: not a YAML value ({str(err).splitlines()[0]})") from None
     return out
 
 
@@ -89,6 +96,8 @@ def load_config(
     except FileNotFoundError as err:
         stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
         raise PlanError(f"{err}; stacks here: {', '.join(stacks)}") from None
+    except stackfile.StackFileError as err:
+        raise PlanError(str(err)) from None
     if cfg.encrypted:
         lines = [
             f"  - {key}: encrypted in Pulumi.{stack}.yaml (secure:), which the offline plan cannot decrypt; "
@@ -106,6 +115,26 @@ def load_config(
             'Before deploying: pulumi config set sshPublicKey "$(cat ~/.ssh/id_ed25519.pub)"'
         )
     return cfg, notes
+
+
+LOCATION_KEY = "azure-native:location"
+
+
+def location_problems(result: engine.ProgramRun, cfg: stackfile.StackConfig) -> list[str]:
+    """What the azure-native provider's Check says of a resource group created without a
+    `location` when `azure-native:location` is not set (provider/pkg/provider/provider.go,
+    the required-property check; the engine prefixes "<type> resource '<name>' has a
+    problem:", pulumi/pulumi sdk/go/common/diag/errors.go). Other resources take their
+    resource group's location (pulumi/pulumi-azure-native#66), so a program that only
+    uses an existing group needs none."""
+    if cfg.values.get(LOCATION_KEY):
+        return []
+    return [
+        f"{r.type} resource '{r.name}' has a problem: missing required property 'location'. "
+        "Either set it explicitly or configure it with 'pulumi config set azure-native:location <value>'."
+        for r in result.ordered()
+        if r.type == "azure-native:resources:ResourceGroup" and not r.inputs.get("location")
+    ]
 
 
 def run(cfg: stackfile.StackConfig, root: Path = ROOT) -> engine.ProgramRun:
@@ -351,10 +380,24 @@ def _plan(args: argparse.Namespace) -> int:
     except PlanError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    for warning in cfg.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for flag, target in (("--json", args.json), ("--svg", args.svg)):
+        # Refuse before the run, not after a plan the user then cannot keep.
+        if target is not None and not target.parent.is_dir():
+            print(f"error: {flag} {target}: the folder {target.parent} does not exist", file=sys.stderr)
+            return 2
+        if target is not None and target.is_dir():
+            print(f"error: {flag} {target}: is a folder; give a file name", file=sys.stderr)
+            return 2
     result = run(cfg, root=args.dir.resolve())
     if result.error is not None:
         # The same single message `pulumi preview` prints for a bad config.
         print(f"error: {result.error}", file=sys.stderr)
+        return 2
+    missing_location = location_problems(result, cfg)
+    if missing_location:
+        print("\n".join(f"error: {p}" for p in missing_location), file=sys.stderr)
         return 2
     violations = policies.check(result)
     new_plan = plan_json(result, cfg)
