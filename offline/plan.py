@@ -92,7 +92,13 @@ def load_config(
         if name.startswith(SECRET_ENV_PREFIX) and name[len(SECRET_ENV_PREFIX) :] not in secret_values:
             secret_values[name[len(SECRET_ENV_PREFIX) :]] = value
     try:
-        cfg = stackfile.load(root, stack, overrides=overrides, secret_overrides=secret_values)
+        cfg = stackfile.load(
+            root,
+            stack,
+            overrides=overrides,
+            secret_overrides=secret_values,
+            placeholders={"sshPublicKey": PLACEHOLDER_SSH_KEY},
+        )
     except FileNotFoundError as err:
         stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
         raise PlanError(f"{err}; stacks here: {', '.join(stacks)}") from None
@@ -110,6 +116,7 @@ def load_config(
     linux = cfg.values.get(f"{cfg.project}:osType", "linux").lower() == "linux"
     if linux and key not in cfg.values:
         cfg.values[key] = PLACEHOLDER_SSH_KEY
+    if cfg.values.get(key) == PLACEHOLDER_SSH_KEY:
         notes.append(
             "sshPublicKey is not set, so this plan uses a PLACEHOLDER key; `pulumi up` refuses it. "
             'Before deploying: pulumi config set sshPublicKey "$(cat ~/.ssh/id_ed25519.pub)"'
@@ -339,6 +346,25 @@ def plan_json(result: engine.ProgramRun, cfg: stackfile.StackConfig) -> dict[str
     }
 
 
+def overrides_of(args: argparse.Namespace) -> list[str]:
+    """What makes this run's config differ from the stack file: --set, --secret and
+    PLAN_SECRET_* variables."""
+    found = [f"--set {item.partition('=')[0]}" for item in args.set]
+    found += [f"--secret {item.partition('=')[0]}" for item in args.secret]
+    found += [name for name in sorted(os.environ) if name.startswith(SECRET_ENV_PREFIX)]
+    return found
+
+
+def picture_path(requested: Path, project_dir: Path, stack: str, experiment: bool) -> Path:
+    """Where the picture goes. The committed `docs/architecture-<stack>.svg` shows the
+    committed stack file, and tests compare them: a run with overrides draws into the
+    ignored `build/` folder instead, so experimenting never dirties the checkout."""
+    committed = (project_dir / "docs" / f"architecture-{stack}.svg").resolve()
+    if experiment and requested.resolve() == committed:
+        return project_dir / "build" / requested.name
+    return requested
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # The SDK's modules are loaded and live for the whole run: keep the cyclic GC from
     # re-scanning them on every collection (about a quarter of the time at 200 VMs).
@@ -382,13 +408,13 @@ def _plan(args: argparse.Namespace) -> int:
         return 2
     for warning in cfg.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    for flag, target in (("--json", args.json), ("--svg", args.svg)):
+    if args.json is not None:
         # Refuse before the run, not after a plan the user then cannot keep.
-        if target is not None and not target.parent.is_dir():
-            print(f"error: {flag} {target}: the folder {target.parent} does not exist", file=sys.stderr)
+        if not args.json.parent.is_dir():
+            print(f"error: --json {args.json}: the folder {args.json.parent} does not exist", file=sys.stderr)
             return 2
-        if target is not None and target.is_dir():
-            print(f"error: {flag} {target}: is a folder; give a file name", file=sys.stderr)
+        if args.json.is_dir():
+            print(f"error: --json {args.json}: is a folder; give a file name", file=sys.stderr)
             return 2
     result = run(cfg, root=args.dir.resolve())
     if result.error is not None:
@@ -424,10 +450,14 @@ def _plan(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"\nWrote {args.json}")
     if args.svg:
-        args.svg.parent.mkdir(parents=True, exist_ok=True)
-        args.svg.write_text(diagram.render(result, title=f"{cfg.project} / {cfg.stack}"))
+        svg = picture_path(args.svg, args.dir.resolve(), cfg.stack, experiment=bool(overrides_of(args)))
+        svg.parent.mkdir(parents=True, exist_ok=True)
+        svg.write_text(diagram.render(result, title=f"{cfg.project} / {cfg.stack}"))
         if not args.quiet:
-            print(f"Wrote {args.svg}")
+            print(
+                f"Wrote {svg}"
+                + (f" (not {args.svg}: {', '.join(overrides_of(args))} change the config)" if svg != args.svg else "")
+            )
     mandatory = [v for v in violations if v.level == "mandatory"]
     if args.policy_strict and mandatory:
         print(f"error: {len(mandatory)} mandatory policy violation(s)", file=sys.stderr)

@@ -347,11 +347,14 @@ def load(
     stack: str,
     overrides: Mapping[str, Any] | None = None,
     secret_overrides: Mapping[str, str] | None = None,
+    placeholders: Mapping[str, str] | None = None,
 ) -> StackConfig:
     """Read `Pulumi.yaml` and `Pulumi.<stack>.yaml` under `project_dir`, as `pulumi preview`.
 
     `overrides` are plain values (like `pulumi config set`); `secret_overrides` are secret
     values (like `pulumi config set --secret`). Keys may omit the project namespace.
+    `placeholders` stand in for required project keys (no default) that are not set, where
+    the CLI would stop; the offline plan labels them.
     Raises `StackFileError` (the first problem, as the CLI stops at the first) or
     `FileNotFoundError` when there is no such stack file.
     """
@@ -422,6 +425,8 @@ def load(
             fill = decl.get("default", decl.get("value"))
             if fill is not None:
                 raw[fk] = fill
+        elif key in (placeholders or {}):
+            raw[fk] = (placeholders or {})[key]
         elif fk.startswith(f"{project}:"):
             missing.append(key)
     if missing:

@@ -294,13 +294,14 @@ def test_a_stack_file_that_is_not_utf8_is_named(tmp_path: Path, capsys: pytest.C
     )
 
 
-@pytest.mark.parametrize("flag", ["--json", "--svg"])
-def test_output_into_a_missing_folder_is_refused_before_the_run(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str
+def test_json_into_a_missing_folder_is_refused_before_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    target = tmp_path / "no-such-folder" / "plan.out"
-    code, err = run_plan(capsys, flag, str(target), "--quiet")
-    assert (code, err) == (2, f"error: {flag} {target}: the folder {target.parent} does not exist\n")
+    target = tmp_path / "no-such-folder" / "plan.json"
+    code, err = run_plan(capsys, "--json", str(target), "--quiet")
+    assert (code, err) == (2, f"error: --json {target}: the folder {target.parent} does not exist\n")
+    code, err = run_plan(capsys, "--json", str(tmp_path), "--quiet")
+    assert (code, err) == (2, f"error: --json {tmp_path}: is a folder; give a file name\n")
 
 
 def test_a_set_value_that_is_not_yaml_is_named(capsys: pytest.CaptureFixture[str]) -> None:
