@@ -116,3 +116,40 @@ def test_url_scheme_follows_what_the_vms_serve(rules: list[dict[str, int]], url:
     run = run_stack("dev", overrides=overrides)
     assert run.error is None, run.error
     assert run.outputs["url"] == url.format(ip=run.outputs["publicIp"])
+
+
+def set_path(config: dict[str, object], path: str, value: str) -> None:
+    """`pulumi config set --path` on a stack's config: a missing first level is created,
+    a list grows by one index at a time (pulumi/pulumi sdk/go/common/resource/config/object.go)."""
+    parts: list[str | int] = [int(p) if p.isdigit() else p for p in re.findall(r"[^.\[\]]+", path)]
+    node: object = config
+    for n, part in enumerate(parts):
+        last = n == len(parts) - 1
+        fresh: object = value if last else ([] if isinstance(parts[n + 1], int) else {})
+        if isinstance(node, list) and isinstance(part, int):
+            if part > len(node):
+                raise IndexError(f"{parts[: n + 1]}: array index out of range")
+            if part == len(node):
+                node.append(fresh)
+            elif last:
+                node[part] = value
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str):
+            if last or part not in node:
+                node[part] = fresh
+            node = node[part]
+        else:
+            raise TypeError(f"{parts[: n + 1]}: expected a {'map' if isinstance(part, str) else 'array'}")
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_readme_config_set_path_lines_work_on_the_shipped_stack_files(stack: str) -> None:
+    import yaml
+
+    lines = re.findall(r"^pulumi config set --path '?([^' ]+)'? (\S+)", README, flags=re.MULTILINE)
+    assert len(lines) >= 8
+    config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    values = {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith("lb-vms:")}
+    for path, value in lines:
+        set_path(values, path, value)  # raises as the CLI refuses
+    assert [r["frontendPort"] for r in values["lbRules"]] == ["80", "8080"]  # type: ignore[index]
