@@ -13,6 +13,7 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ROOT, run_stack
@@ -122,7 +123,7 @@ def set_path(config: dict[str, object], path: str, value: str) -> None:
     """`pulumi config set --path` on a stack's config: a missing first level is created,
     a list grows by one index at a time (pulumi/pulumi sdk/go/common/resource/config/object.go)."""
     parts: list[str | int] = [int(p) if p.isdigit() else p for p in re.findall(r"[^.\[\]]+", path)]
-    node: object = config
+    node: Any = config  # a dict or list, walked by the path
     for n, part in enumerate(parts):
         last = n == len(parts) - 1
         fresh: object = value if last else ([] if isinstance(parts[n + 1], int) else {})
