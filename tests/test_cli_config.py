@@ -135,6 +135,7 @@ def test_lists_and_objects_reach_the_program_as_compact_json(tmp_path: Path) -> 
         ("zones: [1, 2]", "Stack 'dev' with configuration key 'zones' must be of type 'array<string>'"),
         ("vmCount: abc", "Stack 'dev' with configuration key 'vmCount' must be of type 'integer'"),
         ("vmCount: 2.5", "Stack 'dev' with configuration key 'vmCount' must be of type 'integer'"),
+        ("vmCount:", "Stack 'dev' with configuration key 'vmCount' must be of type 'integer'"),  # "" is no integer
         ("trustedLaunch: yes", "Stack 'dev' with configuration key 'trustedLaunch' must be of type 'boolean'"),
         ("probe: 80", "Stack 'dev' with configuration key 'probe' must be of type 'object'"),
         ("lbRules: [443]", "Stack 'dev' with configuration key 'lbRules' must be of type 'array<object>'"),
@@ -151,6 +152,26 @@ def test_a_set_value_of_the_wrong_type_names_the_flag(tmp_path: Path) -> None:
     assert message == (
         "Stack 'dev' with configuration key 'vmCount' must be of type 'integer'\n  (the value given by --set vmCount)"
     )
+
+
+def test_declared_types_are_checked_before_the_program_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """The CLI stops before the program starts, so the program's own errors do not show."""
+    code = plan.main(["--quiet", "--set", "trustedLaunch=yes", "--set", "osType=bogus"])
+    assert (code, capsys.readouterr().err) == (
+        2,
+        "error: Stack 'dev' with configuration key 'trustedLaunch' must be of type 'boolean'\n"
+        "  (the value given by --set trustedLaunch)\n",
+    )
+
+
+def test_a_secret_declared_key_must_be_set_as_a_secret(tmp_path: Path) -> None:
+    text = PROJECT + "  adminPassword:\n    type: string\n    secret: true\n    default: ''\n"
+    assert error_of(tmp_path, "config:\n  demo:adminPassword: plain\n", text) == (
+        "Stack 'dev' with configuration key 'adminPassword' must be encrypted as it's secret"
+    )
+    assert load(tmp_path, "config: {}\n", text, secret_overrides={"adminPassword": "S3cret-value"}).secret_keys == {
+        "demo:adminPassword"
+    }
 
 
 def test_values_of_the_declared_types_pass_as_text(tmp_path: Path) -> None:
