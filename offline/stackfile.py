@@ -133,9 +133,11 @@ class CliLoader(yaml.SafeLoader):
         problems: list[str] = []
         for key_node, _ in node.value:
             if isinstance(key_node.value, str):
-                line = key_node.start_mark.line + 1
-                first = seen.setdefault((type(key_node), key_node.value), line)
-                if first != line:
+                line, key = key_node.start_mark.line + 1, (type(key_node), key_node.value)
+                if key not in seen:
+                    seen[key] = line
+                else:
+                    first = seen[key]
                     problems.append(
                         f"line {line}: mapping key {json.dumps(key_node.value)} already defined at line {first}"
                     )

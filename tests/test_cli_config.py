@@ -110,6 +110,11 @@ def test_a_key_written_twice_is_an_error_naming_both_lines(tmp_path: Path) -> No
     )
 
 
+def test_a_key_written_twice_on_one_line_is_an_error_too() -> None:
+    with pytest.raises(stackfile.StackFileError, match='line 1: mapping key "a" already defined at line 1'):
+        stackfile.parse_yaml("{a: 1, 'a': 2}\n")
+
+
 def test_a_key_without_value_is_an_empty_string_with_the_cli_warning(tmp_path: Path) -> None:
     cfg = load(tmp_path, "config:\n  demo:osType:\n  demo:other: ~\n")
     assert cfg.values["demo:osType"] == "" and cfg.values["demo:other"] == ""
