@@ -197,7 +197,11 @@ def _url(host: str, args: MultiVmLoadBalancedArgs) -> str:
     if not tcp:
         return ""
     port = tcp[0].frontend_port
-    scheme = "https" if port == 443 else "http"
+    # A load-balancing rule is layer 4: it forwards TCP and terminates no TLS. The scheme is
+    # what the VMs speak on the backend port, so https only when they serve 443 (and a
+    # frontend 443 to a plain-HTTP backend 80 is http://host:443/). Azure: "Load Balancer
+    # operates at layer 4", https://learn.microsoft.com/azure/load-balancer/load-balancer-overview
+    scheme = "https" if tcp[0].backend_port == 443 else "http"
     default = {"http": 80, "https": 443}[scheme]
     return f"{scheme}://{host}/" if port == default else f"{scheme}://{host}:{port}/"
 

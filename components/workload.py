@@ -12,6 +12,9 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+# PyYAML comes with the pulumi SDK (its install_requires); cloud-init itself parses with it.
+import yaml
+
 if TYPE_CHECKING:  # settings imports this module; the type is only for annotations
     from .settings import MultiVmLoadBalancedArgs
 
@@ -120,9 +123,15 @@ def problems(
             "or .ps1 script (windows)",
         ]
     path = Path(workload_file)
+    if path.is_dir():
+        return [*found, f"workloadFile: {workload_file!r} is a folder; give the path of a file in it"]
     if not path.is_file():
         return [*found, f"workloadFile: {workload_file!r} does not exist (paths are relative to the project directory)"]
-    text = path.read_text(encoding="utf-8", errors="replace")
+    text, unreadable = read_text(path)
+    if unreadable:
+        return [*found, f"workloadFile: {workload_file!r} {unreadable}"]
+    if os_type == "linux" and (broken := cloud_config_problem(text)):
+        found.append(f"workloadFile: {workload_file!r} {broken}")
     first = text.lstrip().split("\n", 1)[0]
     if os_type == "linux":
         if not (first.startswith("#cloud-config") or first.startswith("#!")):
@@ -147,6 +156,38 @@ def problems(
                 "characters, or have it download the rest)"
             )
     return found
+
+
+def read_text(path: Path) -> tuple[str, str | None]:
+    """The file's text, or why it cannot be the bootstrap: cloud-init and PowerShell read
+    UTF-8, and customData is sent as the file's UTF-8 bytes."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        return "", f"cannot be read: {err.strerror}"
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as err:
+        return "", f"is not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start}); save it as UTF-8"
+
+
+def cloud_config_problem(text: str) -> str | None:
+    """Why a `#cloud-config` file would be dropped by cloud-init, or None. cloud-init parses
+    it with PyYAML's safe_load (cloudinit/util.py load_yaml) and requires a mapping, and it
+    skips a file it cannot read without failing the VM, so the mistake is caught here."""
+    if not text.lstrip().startswith("#cloud-config"):
+        return None  # a `#!` script, or not cloud-init at all (reported elsewhere)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        where = f"line {mark.line + 1}: " if mark else ""
+        return f"is not valid cloud-config YAML: {where}{' '.join(p for p in (err.context, err.problem) if p)}"
+    except yaml.YAMLError as err:
+        return f"is not valid cloud-config YAML: {err}"
+    if data is not None and not isinstance(data, dict):
+        return "is not valid cloud-config: its YAML must be a mapping of modules (packages:, write_files:, ...)"
+    return None
 
 
 def probe_path_problem(path: str | None) -> str | None:

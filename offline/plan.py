@@ -69,7 +69,14 @@ def _parse_assignments(items: Sequence[str], flag: str) -> dict[str, Any]:
         key, sep, raw = item.partition("=")
         if not sep or not key:
             raise PlanError(f"{flag} {item!r}: expected key=value")
-        out[key] = raw if flag == "--secret" else yaml.safe_load(raw) if raw else ""
+        if flag == "--secret":
+            out[key] = raw  # `pulumi config set --secret` stores the text as given
+            continue
+        try:
+            # The value as YAML, read as the CLI reads YAML (yes/no stay strings).
+            out[key] = stackfile.parse_yaml(raw) if raw else ""
+        except (stackfile.StackFileError, yaml.YAMLError) as err:
+            raise PlanError(f"{flag} {item!r}: not a YAML value ({str(err).splitlines()[0]})") from None
     return out
 
 
@@ -85,10 +92,18 @@ def load_config(
         if name.startswith(SECRET_ENV_PREFIX) and name[len(SECRET_ENV_PREFIX) :] not in secret_values:
             secret_values[name[len(SECRET_ENV_PREFIX) :]] = value
     try:
-        cfg = stackfile.load(root, stack, overrides=overrides, secret_overrides=secret_values)
+        cfg = stackfile.load(
+            root,
+            stack,
+            overrides=overrides,
+            secret_overrides=secret_values,
+            placeholders={"sshPublicKey": PLACEHOLDER_SSH_KEY},
+        )
     except FileNotFoundError as err:
         stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
         raise PlanError(f"{err}; stacks here: {', '.join(stacks)}") from None
+    except stackfile.StackFileError as err:
+        raise PlanError(str(err)) from None
     if cfg.encrypted:
         lines = [
             f"  - {key}: encrypted in Pulumi.{stack}.yaml (secure:), which the offline plan cannot decrypt; "
@@ -101,11 +116,32 @@ def load_config(
     linux = cfg.values.get(f"{cfg.project}:osType", "linux").lower() == "linux"
     if linux and key not in cfg.values:
         cfg.values[key] = PLACEHOLDER_SSH_KEY
+    if cfg.values.get(key) == PLACEHOLDER_SSH_KEY:
         notes.append(
             "sshPublicKey is not set, so this plan uses a PLACEHOLDER key; `pulumi up` refuses it. "
             'Before deploying: pulumi config set sshPublicKey "$(cat ~/.ssh/id_ed25519.pub)"'
         )
     return cfg, notes
+
+
+LOCATION_KEY = "azure-native:location"
+
+
+def location_problems(result: engine.ProgramRun, cfg: stackfile.StackConfig) -> list[str]:
+    """What the azure-native provider's Check says of a resource group created without a
+    `location` when `azure-native:location` is not set (provider/pkg/provider/provider.go,
+    the required-property check; the engine prefixes "<type> resource '<name>' has a
+    problem:", pulumi/pulumi sdk/go/common/diag/errors.go). Other resources take their
+    resource group's location (pulumi/pulumi-azure-native#66), so a program that only
+    uses an existing group needs none."""
+    if cfg.values.get(LOCATION_KEY):
+        return []
+    return [
+        f"{r.type} resource '{r.name}' has a problem: missing required property 'location'. "
+        "Either set it explicitly or configure it with 'pulumi config set azure-native:location <value>'."
+        for r in result.ordered()
+        if r.type == "azure-native:resources:ResourceGroup" and not r.inputs.get("location")
+    ]
 
 
 def run(cfg: stackfile.StackConfig, root: Path = ROOT) -> engine.ProgramRun:
@@ -310,6 +346,25 @@ def plan_json(result: engine.ProgramRun, cfg: stackfile.StackConfig) -> dict[str
     }
 
 
+def overrides_of(args: argparse.Namespace) -> list[str]:
+    """What makes this run's config differ from the stack file: --set, --secret and
+    PLAN_SECRET_* variables."""
+    found = [f"--set {item.partition('=')[0]}" for item in args.set]
+    found += [f"--secret {item.partition('=')[0]}" for item in args.secret]
+    found += [name for name in sorted(os.environ) if name.startswith(SECRET_ENV_PREFIX)]
+    return found
+
+
+def picture_path(requested: Path, project_dir: Path, stack: str, experiment: bool) -> Path:
+    """Where the picture goes. The committed `docs/architecture-<stack>.svg` shows the
+    committed stack file, and tests compare them: a run with overrides draws into the
+    ignored `build/` folder instead, so experimenting never dirties the checkout."""
+    committed = (project_dir / "docs" / f"architecture-{stack}.svg").resolve()
+    if experiment and requested.resolve() == committed:
+        return project_dir / "build" / requested.name
+    return requested
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make plan", description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--stack", default="dev", help="stack name: reads Pulumi.<stack>.yaml (default dev)")
@@ -341,10 +396,24 @@ def _plan(args: argparse.Namespace) -> int:
     except PlanError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    for warning in cfg.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.json is not None:
+        # Refuse before the run, not after a plan the user then cannot keep.
+        if not args.json.parent.is_dir():
+            print(f"error: --json {args.json}: the folder {args.json.parent} does not exist", file=sys.stderr)
+            return 2
+        if args.json.is_dir():
+            print(f"error: --json {args.json}: is a folder; give a file name", file=sys.stderr)
+            return 2
     result = run(cfg, root=args.dir.resolve())
     if result.error is not None:
         # The same single message `pulumi preview` prints for a bad config.
         print(f"error: {result.error}", file=sys.stderr)
+        return 2
+    missing_location = location_problems(result, cfg)
+    if missing_location:
+        print("\n".join(f"error: {p}" for p in missing_location), file=sys.stderr)
         return 2
     violations = policies.check(result)
     new_plan = plan_json(result, cfg)
@@ -371,10 +440,14 @@ def _plan(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"\nWrote {args.json}")
     if args.svg:
-        args.svg.parent.mkdir(parents=True, exist_ok=True)
-        args.svg.write_text(diagram.render(result, title=f"{cfg.project} / {cfg.stack}"))
+        svg = picture_path(args.svg, args.dir.resolve(), cfg.stack, experiment=bool(overrides_of(args)))
+        svg.parent.mkdir(parents=True, exist_ok=True)
+        svg.write_text(diagram.render(result, title=f"{cfg.project} / {cfg.stack}"))
         if not args.quiet:
-            print(f"Wrote {args.svg}")
+            print(
+                f"Wrote {svg}"
+                + (f" (not {args.svg}: {', '.join(overrides_of(args))} change the config)" if svg != args.svg else "")
+            )
     mandatory = [v for v in violations if v.level == "mandatory"]
     if args.policy_strict and mandatory:
         print(f"error: {len(mandatory)} mandatory policy violation(s)", file=sys.stderr)

@@ -161,7 +161,7 @@ def test_dev_plan_uses_a_labelled_placeholder_key_that_a_deployment_refuses(caps
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_committed_picture_is_current(stack: str) -> None:
-    """`make plan` rewrites docs/architecture-<stack>.svg; commit it when this fails."""
+    """`make pictures` redraws docs/architecture-<stack>.svg; run it and commit the pictures when this fails."""
     committed = (ROOT / "docs" / f"architecture-{stack}.svg").read_text()
     assert diagram.render(recorded(stack), title=f"lb-vms / {stack}") == committed
 

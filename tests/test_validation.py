@@ -178,7 +178,7 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
         "subnetPrefix: '10.0.1.0/30' must be a /2 to /29",
     ),
     ("dns_label_has_bad_characters", {"dnsLabel": "Bad_Label"}, "dnsLabel: 'Bad_Label' must be 3-63 lowercase letters"),
-    ("tag_value_is_not_a_string", {"tags": {"cost": 5}}, "tags: '{\"cost\": 5}' values must be strings"),
+    ("tag_value_is_not_a_string", {"tags": {"cost": 5}}, "tags: '{\"cost\":5}' values must be strings"),
     ("tag_name_has_a_forbidden_character", {"tags": {"a/b": "x"}}, "tags: name 'a/b' must be 1-512 characters"),
     ("resource_group_name_ends_with_a_period", {"resourceGroupName": "rg."}, "resourceGroupName: 'rg.' must be 1-90"),
     (
