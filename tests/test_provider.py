@@ -16,7 +16,7 @@ from components import MultiVmLoadBalanced
 from components.reader import INPUTS
 from offline import engine
 from provider.generate import plain
-from provider.lbvms_provider import LbvmsProvider
+from provider.lbvms_provider import LbvmsProvider, package_schema
 from stack_config import args_from_config
 
 CONFIGS: dict[str, dict[str, Any]] = {
@@ -159,3 +159,15 @@ def test_a_generated_password_stays_secret_through_the_provider() -> None:
     assert vm_passwords(via) == [generated.value] * 3
     assert via.outputs["adminPassword"] == generated
     assert isinstance(via.outputs["url"], str)
+
+
+def secret_properties(kind: str) -> list[str]:
+    """The component's schema properties marked `secret` (`inputProperties` or `properties`)."""
+    resource = package_schema()["resources"][COMPONENT]
+    return sorted(k for k, v in resource[kind].items() if v.get("secret"))
+
+
+def test_the_schema_marks_the_password_secret_as_argument_and_as_output() -> None:
+    # So a generated SDK wraps the argument in pulumi.secret and asks additionalSecretOutputs.
+    assert secret_properties("inputProperties") == ["adminPassword"]
+    assert secret_properties("properties") == ["adminPassword"]
