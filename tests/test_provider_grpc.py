@@ -24,7 +24,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from concurrent import futures
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +141,6 @@ class Plugin:
     monitor_address: str
     process: subprocess.Popen[bytes]
     stderr: Path
-    cases: dict[str, Any] = field(default_factory=dict)
 
 
 @pytest.fixture(scope="module")
