@@ -33,6 +33,10 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "scaleSet": {"sshPublicKey": SSH_KEY, "placement": "scaleSet"},
 }
 
+#: The project and stack of the runs here (and of tests/test_provider_grpc.py's Construct
+#: requests, so that URNs compare whole).
+PROJECT, STACK = "lb-vms", "provider"
+
 #: A Windows admin password a consumer passes (as a secret); meets Azure's rules.
 WINDOWS_PASSWORD = "Correct-Horse-Battery-9"
 
@@ -72,7 +76,7 @@ def _floats(value: Any) -> Any:
 
 def _run(program: Any) -> engine.ProgramRun:
     def go() -> engine.ProgramRun:
-        return engine._run(program, "lb-vms", "provider", {}, [], "westeurope", False)
+        return engine._run(program, PROJECT, STACK, {}, [], "westeurope", False)
 
     return contextvars.Context().run(go)
 

@@ -45,6 +45,8 @@ from pulumi.runtime.proto import (
 )
 from test_provider import (
     CONFIGS,
+    PROJECT,
+    STACK,
     WINDOWS_PASSWORD,
     as_provider_inputs,
     direct_run,
@@ -55,8 +57,6 @@ from test_provider import (
 
 from offline import engine
 
-PROJECT = "lb-vms"
-STACK = "provider"  # as test_provider.py's direct runs: URNs compare whole
 STACK_URN = f"urn:pulumi:{STACK}::{PROJECT}::pulumi:pulumi:Stack::{PROJECT}-{STACK}"
 #: Long enough for the plugin to import the SDKs and analyze the component on a loaded machine.
 STARTUP_SECONDS = 60
