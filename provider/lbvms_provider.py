@@ -22,6 +22,12 @@ What pulumi 3.272 does at run time, verified in its source and handled here:
   under each property. `construct` below validates first and raises the latter, so a bad
   argument reads like a bad argument, not a crash. `component_provider_host` has no hook for
   this (provider/experimental/host.py), so `serve` does its few lines with this provider.
+- The analyzer has no way to mark a property secret (provider/experimental/analyzer.py
+  never sets `secret`). The schema's `secret: true` is what makes a generated SDK wrap a
+  secret argument in `pulumi.secret(...)` before it reaches the engine (so the component's
+  own inputs are encrypted in the consumer's state) and ask `additionalSecretOutputs` for a
+  secret output (pulumi/pulumi pkg/codegen/nodejs/gen.go, `prop.Secret`). `LbvmsProvider`
+  adds it: to every input declared secret, and to `SECRET_OUTPUTS`.
 """
 
 # No `from __future__ import annotations`: the analyzer reads `__init__`'s annotations
@@ -39,13 +45,15 @@ from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.settings import get_monitor
 
 from components.multi_vm_lb import MultiVmLoadBalanced as _Component
-from components.reader import read, reword_for_argument, top_key
+from components.reader import INPUTS, read, reword_for_argument, top_key
 from components.settings import ConfigError, MultiVmLoadBalancedArgs, validate
 from provider.args import MultiVmLoadBalancedArgs as Inputs
 
 PACKAGE = "lbvms"
 VERSION = "0.1.0"
 COMPONENT = "MultiVmLoadBalanced"
+#: Outputs that carry a secret: the admin password is the consumer's own secret or generated.
+SECRET_OUTPUTS = ("adminPassword",)
 
 
 def args_from_inputs(inputs: Mapping[str, Any], name: str) -> MultiVmLoadBalancedArgs:
@@ -81,6 +89,7 @@ class LbvmsProvider(ComponentProvider):
 
     def __init__(self) -> None:
         super().__init__([MultiVmLoadBalanced], PACKAGE, version=VERSION)
+        self.schema = _mark_secrets(self.schema or "{}")
 
     def construct(
         self,
@@ -99,6 +108,18 @@ class LbvmsProvider(ComponentProvider):
             raise InputPropertiesError(str(err), details) from None
         component = _Component(name, args, options)
         return ConstructResult(component.urn, self.get_state(component, self._component_defs[COMPONENT]))
+
+
+def _mark_secrets(schema: str) -> str:
+    """The inferred schema with `secret: true` on the secret inputs and outputs."""
+    spec = json.loads(schema)
+    resource = spec["resources"][f"{PACKAGE}:index:{COMPONENT}"]
+    for key, declared in INPUTS.items():
+        if declared.setting.secret:
+            resource["inputProperties"][key]["secret"] = True
+    for key in SECRET_OUTPUTS:
+        resource["properties"][key]["secret"] = True
+    return json.dumps(spec)
 
 
 def package_schema() -> dict[str, Any]:

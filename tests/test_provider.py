@@ -1,21 +1,22 @@
 """Construct through the provider interface registers what direct Python construction does
 (issue 15). In process: `LbvmsProvider.construct` with inputs shaped as the provider
-receives them (camelCase, integers as floats), on the mock engine. The gRPC plugin-process
-test is not written yet (see the README)."""
+receives them (camelCase, integers as floats), on the mock engine. The same through the
+real plugin process over gRPC: tests/test_provider_grpc.py."""
 
 from __future__ import annotations
 
 import contextvars
 from typing import Any
 
+import pulumi
 import pytest
-from conftest import COMPONENT, SSH_KEY
+from conftest import COMPONENT, PASSWORD, SSH_KEY, VM
 
 from components import MultiVmLoadBalanced
 from components.reader import INPUTS
 from offline import engine
 from provider.generate import plain
-from provider.lbvms_provider import LbvmsProvider
+from provider.lbvms_provider import LbvmsProvider, package_schema
 from stack_config import args_from_config
 
 CONFIGS: dict[str, dict[str, Any]] = {
@@ -31,6 +32,24 @@ CONFIGS: dict[str, dict[str, Any]] = {
     },
     "scaleSet": {"sshPublicKey": SSH_KEY, "placement": "scaleSet"},
 }
+
+#: The project and stack of the runs here (and of tests/test_provider_grpc.py's Construct
+#: requests, so that URNs compare whole).
+PROJECT, STACK = "lb-vms", "provider"
+
+#: A Windows admin password a consumer passes (as a secret); meets Azure's rules.
+WINDOWS_PASSWORD = "Correct-Horse-Battery-9"
+
+
+def secret_input_config() -> dict[str, Any]:
+    """Prod with the consumer's own admin password instead of a generated one."""
+    return {**CONFIGS["prod"], "adminPassword": WINDOWS_PASSWORD}
+
+
+def direct_run(config: dict[str, Any]) -> engine.ProgramRun:
+    """Direct Python construction of the component from these settings."""
+    secret = {"adminPassword"} & set(config)
+    return _run(lambda: MultiVmLoadBalanced("web", args_from_config(config, secret_keys=secret)))
 
 
 def as_provider_inputs(config: dict[str, str]) -> dict[str, Any]:
@@ -57,7 +76,7 @@ def _floats(value: Any) -> Any:
 
 def _run(program: Any) -> engine.ProgramRun:
     def go() -> engine.ProgramRun:
-        return engine._run(program, "lb-vms", "provider", {}, [], "westeurope", False)
+        return engine._run(program, PROJECT, STACK, {}, [], "westeurope", False)
 
     return contextvars.Context().run(go)
 
@@ -71,7 +90,7 @@ def _shape(run: engine.ProgramRun) -> list[tuple[str, str, str, Any]]:
 @pytest.mark.parametrize("config", list(CONFIGS))
 def test_construct_through_the_provider_registers_what_python_does(config: str) -> None:
     values = CONFIGS[config]
-    direct = _run(lambda: MultiVmLoadBalanced("web", args_from_config(values)))
+    direct = direct_run(values)
     inputs = as_provider_inputs(values)
     via = _run(lambda: LbvmsProvider().construct("web", COMPONENT, inputs, None))
     assert _shape(via) == _shape(direct)
@@ -103,3 +122,56 @@ def test_a_fractional_number_is_refused_not_truncated() -> None:
     with pytest.raises(InputPropertiesError) as caught:
         LbvmsProvider().construct("web", COMPONENT, {"vmCount": 2.5, "sshPublicKey": SSH_KEY}, None)
     assert caught.value.errors == [{"property_path": "vmCount", "reason": "2.5 must be an integer"}]
+
+
+def vm_passwords(run: engine.ProgramRun) -> list[Any]:
+    """Each VM's admin password as registered. The SDK sends a whole top-level input secret
+    when any part of it is, so `osProfile` must be an `engine.Secret` (asserted here)."""
+    profiles = [vm.inputs["osProfile"] for vm in run.of_type(VM)]
+    assert all(isinstance(p, engine.Secret) for p in profiles), profiles
+    return [p.value["adminPassword"] for p in profiles]
+
+
+def _construct_and_export(inputs: dict[str, Any], secret_password: str | None = None) -> engine.ProgramRun:
+    """Construct through the provider and export its state, as `ProviderServicer` serializes
+    it into the Construct response: a secret output is recorded as `engine.Secret`.
+    `secret_password` arrives as a secret Output, as `ProviderServicer._select_value` makes it."""
+
+    def program() -> None:
+        if secret_password is not None:
+            inputs["adminPassword"] = pulumi.Output.secret(secret_password)
+        result = LbvmsProvider().construct("web", COMPONENT, inputs, None)
+        for key, value in result.state.items():
+            pulumi.export(key, value)
+
+    return _run(program)
+
+
+def test_a_secret_password_stays_secret_through_the_provider() -> None:
+    via = _construct_and_export(as_provider_inputs(CONFIGS["prod"]), secret_password=WINDOWS_PASSWORD)
+    assert _shape(via) == _shape(direct_run(secret_input_config()))
+    assert vm_passwords(via) == [WINDOWS_PASSWORD] * 3
+    assert via.of_type(PASSWORD) == []
+    assert via.outputs["adminPassword"] == engine.Secret(WINDOWS_PASSWORD)
+    assert isinstance(via.outputs["url"], str)
+
+
+def test_a_generated_password_stays_secret_through_the_provider() -> None:
+    via = _construct_and_export(as_provider_inputs(CONFIGS["prod"]))
+    generated = via.one(PASSWORD).outputs["result"]
+    assert isinstance(generated, engine.Secret)
+    assert vm_passwords(via) == [generated.value] * 3
+    assert via.outputs["adminPassword"] == generated
+    assert isinstance(via.outputs["url"], str)
+
+
+def secret_properties(kind: str) -> list[str]:
+    """The component's schema properties marked `secret` (`inputProperties` or `properties`)."""
+    resource = package_schema()["resources"][COMPONENT]
+    return sorted(k for k, v in resource[kind].items() if v.get("secret"))
+
+
+def test_the_schema_marks_the_password_secret_as_argument_and_as_output() -> None:
+    # So a generated SDK wraps the argument in pulumi.secret and asks additionalSecretOutputs.
+    assert secret_properties("inputProperties") == ["adminPassword"]
+    assert secret_properties("properties") == ["adminPassword"]
