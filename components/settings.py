@@ -410,7 +410,7 @@ class MultiVmLoadBalancedArgs:
     # A plain `str` is validated; an `Output` (a secret of another program) passes unchecked.
     admin_password: pulumi.Input[str] | None = setting(
         None,
-        doc="Windows only, **secret** (`--secret`): 12-123 characters, 3 of lowercase/uppercase/digit/symbol",
+        doc="Windows only, **secret**: 12-123 characters, 3 of lowercase/uppercase/digit/symbol",
         default_doc="generated",
         secret=True,
         plain=False,

@@ -131,7 +131,7 @@ class MultiVmLoadBalancedArgs(TypedDict, total=False):
     "required on Linux: `ssh-ed25519 ...` or `ssh-rsa ...` of at least 2048 bits; not allowed on Windows. Default: none."
 
     admin_password: pulumi.Input[str]
-    "Windows only, **secret** (`--secret`): 12-123 characters, 3 of lowercase/uppercase/digit/symbol. Default: generated."
+    "Windows only, **secret**: 12-123 characters, 3 of lowercase/uppercase/digit/symbol. Default: generated."
 
     admin_source_prefixes: list[str]
     "IPv4 addresses or CIDRs that may reach the NAT admin ports; never `*`, `Internet`, `0.0.0.0/0`; only with `adminAccess: nat`. Default: `[]` (nobody)."

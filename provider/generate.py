@@ -17,6 +17,7 @@ import json
 import subprocess
 import sys
 import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -145,15 +146,16 @@ def schema_text() -> str:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
 
 
-def outputs() -> dict[Path, str]:
-    """Every generated file and its expected content."""
+def outputs() -> dict[Path, Callable[[], str]]:
+    """Every generated file and how to produce its expected content, in writing order: the
+    schema comes last because the analyzer reads provider/args.py as written just before."""
     project = ROOT / "Pulumi.yaml"
     doc = ROOT / "README.md"
     return {
-        ARGS_MODULE: args_module(),
-        project: pulumi_yaml(project.read_text()),
-        doc: readme(doc.read_text()),
-        SCHEMA: schema_text(),
+        ARGS_MODULE: args_module,
+        project: lambda: pulumi_yaml(project.read_text()),
+        doc: lambda: readme(doc.read_text()),
+        SCHEMA: schema_text,
     }
 
 
@@ -162,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is stale")
     args = parser.parse_args(argv)
     stale = []
-    for path, text in outputs().items():
+    for path, produce in outputs().items():
+        text = produce()
         if not path.exists() or path.read_text() != text:
             stale.append(path.relative_to(ROOT))
             if not args.check:
