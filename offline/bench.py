@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,24 +40,33 @@ FLOOR_PROGRAM = (
 )
 SIZES = (2, 20, 200)
 
-# Runs one command and reports its wall time and peak memory (ru_maxrss is in KiB on Linux).
+# Runs one command and reports its wall time, CPU time (user + system: steadier than wall
+# on a shared machine) and peak memory (ru_maxrss is in KiB on Linux).
 MEASURE = (
     "import json, resource, subprocess, sys, time\n"
     "t = time.perf_counter(); subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)\n"
     "wall = time.perf_counter() - t\n"
-    "print(json.dumps({'wall': wall, 'rss_mib': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))\n"
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(json.dumps({'wall': wall, 'cpu': u.ru_utime + u.ru_stime, 'rss_mib': u.ru_maxrss / 1024}))\n"
 )
 
 
-def measure(cmd: list[str]) -> tuple[float, float]:
-    best_wall, peak = float("inf"), 0.0
+@dataclass
+class Figure:
+    wall: float
+    cpu: float
+    rss_mib: float
+
+
+def measure(cmd: list[str]) -> Figure:
+    """Best of RUNS (wall and CPU each), and the peak memory."""
+    runs = []
     for _ in range(RUNS):
         out = subprocess.run(
             [sys.executable, "-c", MEASURE, *cmd], cwd=ROOT, check=True, capture_output=True, text=True
         )
-        m = json.loads(out.stdout)
-        best_wall, peak = min(best_wall, m["wall"]), max(peak, m["rss_mib"])
-    return best_wall, peak
+        runs.append(json.loads(out.stdout))
+    return Figure(min(r["wall"] for r in runs), min(r["cpu"] for r in runs), max(r["rss_mib"] for r in runs))
 
 
 def plan(*extra: str) -> list[str]:
@@ -69,21 +79,30 @@ def per_vm(rows: dict[int, float]) -> tuple[float, float]:
 
 
 def main() -> None:
-    floor_t, floor_m = measure([sys.executable, "-c", FLOOR])
-    print(f"{'what':<46} {'wall s':>8} {'peak MiB':>9} {'x import':>9}")
-    print(f"{'import floor: import + touch the SDK classes':<46} {floor_t:>8.2f} {floor_m:>9.0f} {1:>9.2f}")
-    bare: dict[int, float] = {}
-    planned: dict[int, float] = {}
+    base = measure([sys.executable, "-c", FLOOR])
+    print(f"{'what':<46} {'wall s':>7} {'cpu s':>7} {'peak MiB':>9}")
+
+    def row(label: str, f: Figure) -> None:
+        print(f"{label:<46} {f.wall:>7.2f} {f.cpu:>7.2f} {f.rss_mib:>9.0f}")
+
+    row("import floor: import + touch the SDK classes", base)
+    bare: dict[int, Figure] = {}
+    planned: dict[int, Figure] = {}
     for n in SIZES:
-        bare[n], m = measure([sys.executable, "-c", FLOOR_PROGRAM, str(n)])
-        print(f"{f'program floor, {n} VMs':<46} {bare[n]:>8.2f} {m:>9.0f} {bare[n] / floor_t:>9.2f}")
-        planned[n], m = measure(plan("--set", f"vmCount={n}"))
-        print(f"{f'make plan, dev stack, vmCount={n}':<46} {planned[n]:>8.2f} {m:>9.0f} {planned[n] / floor_t:>9.2f}")
-    (b20, b200), (p20, p200) = per_vm(bare), per_vm(planned)
-    print(
-        f"\nper added VM, 2 -> 20: plan {p20 * 1000:.1f} ms, floor {b20 * 1000:.1f} ms, {p20 / b20:.2f}x"
-        f"\nper added VM, 2 -> 200: plan {p200 * 1000:.1f} ms, floor {b200 * 1000:.1f} ms, {p200 / b200:.2f}x"
-    )
+        bare[n] = measure([sys.executable, "-c", FLOOR_PROGRAM, str(n)])
+        row(f"program floor, {n} VMs", bare[n])
+        planned[n] = measure(plan("--set", f"vmCount={n}"))
+        row(f"make plan, dev stack, vmCount={n}", planned[n])
+    print("\nper added VM (CPU time; wall in brackets):")
+    for i, span in enumerate(("2 -> 20", "2 -> 200")):
+        p_cpu = per_vm({n: f.cpu for n, f in planned.items()})[i]
+        b_cpu = per_vm({n: f.cpu for n, f in bare.items()})[i]
+        p_wall = per_vm({n: f.wall for n, f in planned.items()})[i]
+        b_wall = per_vm({n: f.wall for n, f in bare.items()})[i]
+        print(
+            f"  {span}: plan {p_cpu * 1000:.1f} ms ({p_wall * 1000:.1f}), floor {b_cpu * 1000:.1f} ms "
+            f"({b_wall * 1000:.1f}), plan/floor {p_cpu / b_cpu:.2f}x"
+        )
 
 
 if __name__ == "__main__":
