@@ -606,6 +606,10 @@ def _run(
     # set_mocks leaves a finished root stack behind; run the program the way the
     # language host does instead, so that exports are registered as stack outputs.
     settings.ROOT.set(None)
+    # Output tasks a failed earlier run left behind (on its closed loop) would otherwise be
+    # awaited by this run's `wait_for_rpcs` ("Event loop is closed"): none are this run's yet.
+    with settings.SETTINGS.lock:
+        settings.SETTINGS.outputs.clear()
     error: BaseException | None = None
     try:
         loop.run_until_complete(run_in_stack(program))
