@@ -143,7 +143,7 @@ class UnansweredInvoke(Exception):
 
     def __init__(self, token: str, args: Mapping[str, Any]) -> None:
         self.token = token
-        self.args = dict(args)
+        self.arguments = dict(args)
         super().__init__(f"the offline plan has no answer for invoke {token}({_args_text(args)})")
 
 
@@ -608,8 +608,9 @@ def _run(
     settings.ROOT.set(None)
     # Output tasks a failed earlier run left behind (on its closed loop) would otherwise be
     # awaited by this run's `wait_for_rpcs` ("Event loop is closed"): none are this run's yet.
-    with settings.SETTINGS.lock:
-        settings.SETTINGS.outputs.clear()
+    sdk_settings: Any = settings.SETTINGS  # its fields are context properties pyright cannot see
+    with sdk_settings.lock:
+        sdk_settings.outputs.clear()
     error: BaseException | None = None
     try:
         loop.run_until_complete(run_in_stack(program))
