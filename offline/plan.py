@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from offline import changes, diagram, engine, policies, stackfile
+from offline import azure_types, changes, diagram, engine, policies, stackfile
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_ENV_PREFIX = "PLAN_SECRET_"
@@ -456,7 +456,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="YAML answers for read invokes the plan cannot answer from their arguments",
     )
     parser.add_argument(
-        "--policy-strict", action="store_true", help="exit 3 when a mandatory policy (policy/rules.py) is violated"
+        "--policy-strict",
+        action="store_true",
+        help="exit 3 when a mandatory policy (policy/rules.py) or Azure's published API type is violated",
     )
     args = parser.parse_args(argv)
     try:
@@ -495,6 +497,7 @@ def _plan(args: argparse.Namespace) -> int:
             print(partial_invokes_hint(partial), file=sys.stderr)
         return 2
     violations = policies.check(result)
+    type_violations, unchecked = azure_types.check(result)
     new_plan = plan_json(result, cfg)
     change = None
     if args.diff:
@@ -511,8 +514,13 @@ def _plan(args: argparse.Namespace) -> int:
     if not args.quiet:
         sys.stdout.write(render_text(result, cfg, notes))
         sys.stdout.write("\n" + policies.render(violations))
+        sys.stdout.write(azure_types.render(type_violations, unchecked))
     if args.json:
-        data = {**new_plan, "policyViolations": [v.__dict__ for v in violations]}
+        data = {
+            **new_plan,
+            "policyViolations": [v.__dict__ for v in violations],
+            "azureTypeViolations": [v.__dict__ for v in type_violations],
+        }
         if change is not None:
             data["change"] = change.as_json()
         args.json.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
@@ -524,8 +532,11 @@ def _plan(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"Wrote {args.svg}")
     mandatory = [v for v in violations if v.level == "mandatory"]
-    if args.policy_strict and mandatory:
-        print(f"error: {len(mandatory)} mandatory policy violation(s)", file=sys.stderr)
+    if args.policy_strict and (mandatory or type_violations):
+        # A body Azure's published type rejects fails like a mandatory policy would.
+        problems = [f"{len(mandatory)} mandatory policy violation(s)"] if mandatory else []
+        problems += [f"{len(type_violations)} Azure API type violation(s)"] if type_violations else []
+        print(f"error: {' and '.join(problems)}", file=sys.stderr)
         return 3
     if change is not None and change.unsafe:
         return changes.UNSAFE_EXIT
