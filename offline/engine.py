@@ -151,6 +151,17 @@ def _args_text(args: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in sorted(args.items()))
 
 
+@dataclass(frozen=True)
+class Read:
+    """An existing resource the program reads (`Resource.get`): `pulumi preview` reads it
+    from Azure; offline only its ID (and the name in it) is known."""
+
+    urn: str
+    type: str
+    name: str
+    id: str
+
+
 @dataclass
 class ProgramRun:
     resources: list[Registered]
@@ -160,6 +171,7 @@ class ProgramRun:
     #: Values the mock made up for what only Azure assigns (addresses, FQDNs, principal IDs).
     stand_ins: set[str] = field(default_factory=set)
     invokes: list[Invoke] = field(default_factory=list)
+    reads: list[Read] = field(default_factory=list)
     #: "values" or "unknown" (see the module docstring).
     computed: str = "values"
     #: The run was a dry run (`pulumi preview`), not a deployment.
@@ -294,9 +306,15 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     # -- resources
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:
+        inputs = dict(args.inputs)
+        if args.resource_id:
+            # A read (`Resource.get`; the mock monitor does not pass `custom` for one) or an
+            # import of an existing resource: its ID and the name in it are known; everything
+            # else is Azure's (unknown in a dry run).
+            name = args.resource_id.rstrip("/").rsplit("/", 1)[-1]
+            return args.resource_id, {**inputs, "name": name}
         if not args.custom:
             return "", {}
-        inputs = dict(args.inputs)
         if self.computed == "unknown":
             # A create in `pulumi preview`: no ID yet, the inputs in the outputs' shape, the
             # rest unknown.
@@ -553,6 +571,7 @@ class RecordingMonitor(MockMonitor):
         super().__init__(mocks)
         self.recording = mocks
         self.order: list[str] = []
+        self.reads: list[Read] = []
         self.stack_outputs: dict[str, Any] = {}
 
     def RegisterResource(self, request: Any) -> Any:
@@ -578,6 +597,11 @@ class RecordingMonitor(MockMonitor):
         record.outputs = reveal_secrets(self.resources[urn].state)
         self.recording.resources[urn] = record
         self.order.append(urn)
+        return response
+
+    def ReadResource(self, request: Any) -> Any:
+        response = super().ReadResource(request)
+        self.reads.append(Read(urn=response.urn, type=request.type, name=request.name, id=request.id))
         return response
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
@@ -626,6 +650,7 @@ def _run(
         error=error,
         stand_ins=mocks.stand_ins,
         invokes=mocks.invokes,
+        reads=monitor.reads,
         computed=computed,
         preview=preview,
     )
@@ -642,8 +667,9 @@ def run_program(
     computed: str = "values",
     answers: Mapping[str, Any] | None = None,
 ) -> ProgramRun:
-    """Run `<program_dir>/__main__.py` on the mock engine with `config` (full keys such
-    as `lb-vms:vmCount` or `azure-native:location`, string values as the CLI passes them).
+    """Run `<program_dir>/__main__.py` (or `program_dir` itself if it is a file) on the mock
+    engine with `config` (full keys such as `lb-vms:vmCount` or `azure-native:location`, string
+    values as the CLI passes them).
 
     `preview=True` runs it as `pulumi preview` does (the SDK's dry run); `computed` says what
     the mock answers for provider-computed outputs ("values": stand-ins, "unknown": nothing);
@@ -652,12 +678,15 @@ def run_program(
     Each run gets a fresh event loop and a fresh context, so runs never share state.
     """
     program_dir = Path(program_dir).resolve()
+    # A project's `main:` may name the program file itself rather than its folder.
+    entry = program_dir if program_dir.is_file() else program_dir / "__main__.py"
+    program_dir = entry.parent
     if str(program_dir) not in sys.path:
         sys.path.insert(0, str(program_dir))
     location = config.get("azure-native:location", "westeurope")
 
     def program() -> None:
-        runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
+        runpy.run_path(str(entry), run_name="__main__")
 
     return contextvars.Context().run(
         _run, program, project, stack, config, secret_keys, location, preview, computed, answers

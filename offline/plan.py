@@ -114,6 +114,17 @@ def load_config(
     return cfg, notes
 
 
+def program_path(root: Path) -> Path:
+    """The program a project runs: its folder, or where `main:` in Pulumi.yaml points (a
+    folder or a file; https://www.pulumi.com/docs/iac/concepts/projects/project-file/)."""
+    try:
+        project = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return root  # the config reader reports a broken project file
+    main = project.get("main") if isinstance(project, dict) else None
+    return root / main if isinstance(main, str) and main else root
+
+
 def run(
     cfg: stackfile.StackConfig,
     root: Path = ROOT,
@@ -125,7 +136,7 @@ def run(
     modelled ones with marked stand-ins (the default: pictures and diffs need addresses and
     IDs); `computed="unknown"` leaves every provider-computed output unknown, as the CLI shows."""
     return engine.run_program(
-        root,
+        program_path(root),
         project=cfg.project,
         stack=cfg.stack,
         config=cfg.values,
@@ -382,6 +393,12 @@ def render_text(result: engine.ProgramRun, cfg: stackfile.StackConfig, notes: Se
         text = json.dumps(masked(result.outputs[key]))
         out.append(f"  {key}: {text}" + (f"  {STAND_IN_MARK}" if mark(text) != text else ""))
     out += render_invokes(result)
+    if result.reads:
+        out += [
+            "",
+            f"Reads ({len(result.reads)}; `pulumi preview` reads them from Azure; offline, the ID only):",
+        ]
+        out += [f"  >- {read.type}  {read.name}  id={read.id}" for read in result.reads]
     if result.stand_ins and any(STAND_IN_MARK in line for line in out[len(notes) + 2 :]):
         out += [
             "",

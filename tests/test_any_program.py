@@ -190,3 +190,34 @@ def test_a_failed_run_leaves_nothing_for_the_next_one(capsys: pytest.CaptureFixt
     assert run_plan(capsys, "--dir", str(folder))[0] == 2
     code, _, err = run_plan(capsys, "--dir", str(folder), "--invoke-answers", str(folder / "answers.yaml"))
     assert (code, err) == (0, "")
+
+
+def test_reads_of_existing_resources_are_listed_with_only_their_id_known(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    vnet_id = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/shared"
+    folder = _program(
+        tmp_path,
+        "import pulumi\n"
+        "from pulumi_azure_native import network\n"
+        f"vnet = network.VirtualNetwork.get('existing', {vnet_id!r})\n"
+        "network.NetworkSecurityGroup('n', resource_group_name='rg')\n"
+        "pulumi.export('vnetName', vnet.name)\n"
+        "pulumi.export('prefixes', vnet.address_space.apply(lambda a: a.address_prefixes))\n",
+    )
+    code, out, err = run_plan(capsys, "--dir", str(folder))
+    assert (code, err) == (0, "")
+    assert "Resources: 1 to create" in out
+    assert f"  >- azure-native:network:VirtualNetwork  existing  id={vnet_id}" in out
+    assert '  vnetName: "shared"' in out
+    assert '  prefixes: "output<string>"' in out
+
+
+def test_a_project_main_pointing_elsewhere_is_followed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _program(tmp_path, "raise SystemExit('not this one')\n")
+    (folder / "Pulumi.yaml").write_text("name: scratch\nruntime: python\nmain: src/\n")
+    (folder / "src").mkdir()
+    (folder / "src" / "__main__.py").write_text("import pulumi\npulumi.export('where', 'src')\n")
+    code, out, err = run_plan(capsys, "--dir", str(folder))
+    assert (code, err) == (0, "")
+    assert '  where: "src"' in out
