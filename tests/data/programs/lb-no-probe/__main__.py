@@ -12,11 +12,17 @@ pip = network.PublicIPAddress(
     public_ip_allocation_method="Static",
 )
 frontend_id = pulumi.Output.concat(
-    "/subscriptions/", "00000000-0000-0000-0000-000000000000", "/resourceGroups/", rg.name,
+    "/subscriptions/",
+    "00000000-0000-0000-0000-000000000000",
+    "/resourceGroups/",
+    rg.name,
     "/providers/Microsoft.Network/loadBalancers/edge-lb/frontendIPConfigurations/front",
 )
 pool_id = pulumi.Output.concat(
-    "/subscriptions/", "00000000-0000-0000-0000-000000000000", "/resourceGroups/", rg.name,
+    "/subscriptions/",
+    "00000000-0000-0000-0000-000000000000",
+    "/resourceGroups/",
+    rg.name,
     "/providers/Microsoft.Network/loadBalancers/edge-lb/backendAddressPools/pool",
 )
 lb = network.LoadBalancer(
