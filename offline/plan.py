@@ -537,6 +537,10 @@ def _plan(args: argparse.Namespace) -> int:
             **new_plan,
             "policyViolations": [v.__dict__ for v in violations],
             "azureTypeViolations": [v.__dict__ for v in type_violations],
+            "invokes": [
+                {"token": c.token, "args": masked(c.args), "answeredBy": c.answered_by} for c in result.invokes
+            ],
+            "reads": [read.__dict__ for read in result.reads],
         }
         if change is not None:
             data["change"] = change.as_json()

@@ -8,6 +8,7 @@ fails with a traceback.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -221,3 +222,36 @@ def test_a_project_main_pointing_elsewhere_is_followed(tmp_path: Path, capsys: p
     code, out, err = run_plan(capsys, "--dir", str(folder))
     assert (code, err) == (0, "")
     assert '  where: "src"' in out
+
+
+def test_the_json_plan_records_invokes_and_type_violations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = PROGRAMS / "read-invokes"
+    target = tmp_path / "plan.json"
+    argv = ["--dir", str(folder), "--invoke-answers", str(folder / "answers.yaml"), "--json", str(target), "--quiet"]
+    assert run_plan(capsys, *argv) == (0, "", "")
+    data = json.loads(target.read_text())
+    assert data["azureTypeViolations"] == []
+    assert data["reads"] == []
+    # Sorted: an `_output` invoke runs when its inputs resolve, not in program order.
+    assert sorted(data["invokes"], key=lambda c: c["token"]) == [
+        {
+            "token": "azure-native:authorization:getClientConfig",
+            "args": {},
+            "answeredBy": "built in (placeholder identity)",
+        },
+        {
+            "token": "azure-native:network:getPublicIPAddress",
+            "args": {"publicIpAddressName": "shared-pip", "resourceGroupName": "shared-rg"},
+            "answeredBy": "answers file",
+        },
+        {
+            "token": "azure-native:resources:getResourceGroup",
+            "args": {"resourceGroupName": "shared-rg"},
+            "answeredBy": "arguments (location assumed the stack's)",
+        },
+        {
+            "token": "azure-native:storage:getStorageAccount",
+            "args": {"accountName": "shareddata", "resourceGroupName": "shared-rg"},
+            "answeredBy": "answers file",
+        },
+    ]
