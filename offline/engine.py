@@ -638,7 +638,8 @@ def _run(
     error: BaseException | None = None
     try:
         loop.run_until_complete(run_in_stack(program))
-    except Exception as exc:  # the caller decides; a ConfigError is an expected result
+    except (Exception, SystemExit) as exc:  # the caller decides; a ConfigError is an expected result
+        # (SystemExit too: a program's `sys.exit("...")` is its error, not the plan tool's.)
         error = exc
     finally:
         loop.close()

@@ -255,3 +255,23 @@ def test_the_json_plan_records_invokes_and_type_violations(tmp_path: Path, capsy
             "answeredBy": "answers file",
         },
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("import sys\nsys.exit('no such region')\n", "error: no such region\n"),
+        ("raise ValueError('bad input')\n", "error: bad input\n"),
+        (
+            "import pulumi\npulumi.Config().require('missing')\n",
+            "error: Missing required configuration variable 'scratch:missing'\n",
+        ),
+    ],
+)
+def test_a_failing_program_is_one_error_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], body: str, message: str
+) -> None:
+    code, out, err = run_plan(capsys, "--dir", str(_program(tmp_path, body)))
+    assert (code, out) == (2, "")
+    assert err.startswith(message)
+    assert "Traceback" not in err
