@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from offline.engine import ProgramRun, Registered, plain
+from offline.engine import KIND_ORDER, ProgramRun, Registered, is_unknown, plain
 
 MAX_VMS_DRAWN = 12
 LINE = 16  # px per text line
@@ -27,11 +27,26 @@ COLORS = {
 }
 
 
-def _short(resource_id: str) -> str:
-    return resource_id.rstrip("/").rsplit("/", 1)[-1]
+def _short(resource_id: Any) -> str:
+    return resource_id.rstrip("/").rsplit("/", 1)[-1] if isinstance(resource_id, str) else "?"
+
+
+def _plain(value: Any) -> Any:
+    """Secrets opened, and values unknown in a preview as None: the picture draws what is
+    known and leaves out what only Azure will know."""
+    value = plain(value)
+    if is_unknown(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _num(value: Any) -> str:
+    if value is None or is_unknown(value):
+        return "?"
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
@@ -78,7 +93,20 @@ def render(run: ProgramRun, title: str = "") -> str:
     components = [r for r in run.ordered() if r.type.endswith(":MultiVmLoadBalanced")]
     groups = [[r for r in run.resources if r.parent == c.urn] for c in components] or [run.resources]
     labels = [f"component {c.name}" for c in components] if len(components) > 1 else [""]
-    sections = [_section(ProgramRun(resources=g, outputs={}), label) for g, label in zip(groups, labels, strict=False)]
+    sections = []
+    for group, label in zip(groups, labels, strict=False):
+        sub = ProgramRun(resources=group, outputs={})
+        if any(r.type.rsplit(":", 1)[-1] in DRAWN for r in group):
+            try:
+                sections.append(_section(sub, label))
+            except (KeyError, IndexError, TypeError, AttributeError, ValueError):
+                # A shape the layout does not know (written elsewhere): list it, never fail.
+                sections.append(_others([r for r in group if r.custom]))
+    # Every resource is on the picture: those of other kinds (another provider's, an Azure
+    # type the drawing does not lay out) are listed in a box of their own.
+    others = [r for r in run.ordered() if r.custom and r.type.rsplit(":", 1)[-1] not in KIND_ORDER]
+    if others or not sections:
+        sections.append(_others(others if sections else [r for r in run.ordered() if r.custom]))
     width = max([w for _, w, _ in sections] + [600])
     height = 70 + sum(h for _, _, h in sections)
     head = _Svg()
@@ -97,15 +125,31 @@ def render(run: ProgramRun, title: str = "") -> str:
     return header + "\n" + "\n".join(head.parts) + "\n" + "\n".join(body) + "\n</svg>\n"
 
 
+#: Kinds the load-balanced layout draws; a group without any of them gets no such section.
+DRAWN = {"LoadBalancer", "VirtualMachine", "VirtualMachineScaleSet", "VirtualNetwork", "PublicIPAddress"}
+
+
+def _others(resources: list[Registered]) -> tuple[str, int, int]:
+    """A box listing resources the layout does not draw: type and name, one per line."""
+    rows = [f"{r.type}  {r.name}" for r in resources] or ["(no resources)"]
+    width = max([600, *(int(len(row) * 6.2) + 60 for row in rows)])
+    height = 60 + LINE * len(rows)
+    svg = _Svg()
+    svg.box(20, 80, width - 40, height - 20, "internet")
+    svg.text(32, 102, "Other resources (not laid out in the picture)", bold=True)
+    svg.lines(32, 102 + LINE + 4, rows)
+    return "\n".join(svg.parts), width, height + 30
+
+
 def _section(run: ProgramRun, label: str) -> tuple[str, int, int]:
     """One component: its SVG elements, width and height (drawn from y = 0)."""
     lb = _one(run, ":LoadBalancer")
     # The frontend's own public IP (others may exist: Bastion, NAT gateway), or none.
-    frontend = ((plain(lb.inputs).get("frontendIPConfigurations") or [{}])[0]) if lb else {}
+    frontend = ((_plain(lb.inputs).get("frontendIPConfigurations") or [{}])[0]) if lb else {}
     pip_id = (frontend.get("publicIPAddress") or {}).get("id")
     pip = next((r for r in _all(run, ":PublicIPAddress") if r.outputs.get("id") == pip_id), None)
     internal_ip = (
-        ((plain(lb.outputs).get("frontendIPConfigurations") or [{}])[0]).get("privateIPAddress") if lb else None
+        ((_plain(lb.outputs).get("frontendIPConfigurations") or [{}])[0]).get("privateIPAddress") if lb else None
     )
     vnet = _one(run, ":VirtualNetwork")
     nsg = _one(run, ":NetworkSecurityGroup")
@@ -113,24 +157,26 @@ def _section(run: ProgramRun, label: str) -> tuple[str, int, int]:
     bastion = _one(run, ":BastionHost")
     vms = _all(run, ":VirtualMachine")
     nics = {r.outputs.get("id"): r for r in _all(run, ":NetworkInterface")}
-    extensions = {plain(r.inputs).get("vmName"): plain(r.inputs) for r in _all(run, ":VirtualMachineExtension")}
+    extensions = {_plain(r.inputs).get("vmName"): _plain(r.inputs) for r in _all(run, ":VirtualMachineExtension")}
 
-    lb_in = plain(lb.inputs) if lb else {}
-    nat_rules = {plain(r.inputs)["inboundNatRuleName"]: plain(r.inputs) for r in _all(run, ":InboundNatRule")}
+    lb_in = _plain(lb.inputs) if lb else {}
+    nat_rules = {
+        _plain(r.inputs).get("inboundNatRuleName", r.name): _plain(r.inputs) for r in _all(run, ":InboundNatRule")
+    }
     nat_by_vm: dict[str, str] = {}
     vm_rows: list[tuple[str, list[str]]] = []
     for vm in vms:
-        i = plain(vm.inputs)
+        i = _plain(vm.inputs)
         nic_ids = [n["id"] for n in i.get("networkProfile", {}).get("networkInterfaces", [])]
         nic = nics.get(nic_ids[0]) if nic_ids else None
         ip, nat = "", ""
         if nic is not None:
-            ip = (plain(nic.outputs).get("ipConfigurations") or [{}])[0].get("privateIPAddress", "")
-            cfg = (plain(nic.inputs).get("ipConfigurations") or [{}])[0]
+            ip = (_plain(nic.outputs).get("ipConfigurations") or [{}])[0].get("privateIPAddress", "")
+            cfg = (_plain(nic.inputs).get("ipConfigurations") or [{}])[0]
             names = [_short(n["id"]) for n in cfg.get("loadBalancerInboundNatRules", [])]
             if names and names[0] in nat_rules:
                 rule = nat_rules[names[0]]
-                nat = f"{_num(rule['frontendPort'])} -> {_num(rule['backendPort'])}"
+                nat = f"{_num(rule.get('frontendPort'))} -> {_num(rule.get('backendPort'))}"
         nat_by_vm[vm.name] = nat
         image = i.get("storageProfile", {}).get("imageReference", {})
         size = i.get("hardwareProfile", {}).get("vmSize", "")
@@ -152,7 +198,7 @@ def _section(run: ProgramRun, label: str) -> tuple[str, int, int]:
         )
 
     # Left column texts
-    pip_out = plain(pip.outputs) if pip else {}
+    pip_out = _plain(pip.outputs) if pip else {}
     if pip is not None:
         pip_rows = [
             f"{(pip_out.get('sku') or {}).get('name', '')} {pip_out.get('publicIPAllocationMethod', '')}",
@@ -167,39 +213,40 @@ def _section(run: ProgramRun, label: str) -> tuple[str, int, int]:
     lb_rows = []
     for p in lb_in.get("probes", []):
         path = f" {p['requestPath']}" if p.get("requestPath") else ""
-        lb_rows.append(f"probe {p['name']}: {p['protocol']} {_num(p['port'])}{path}")
+        lb_rows.append(f"probe {p.get('name')}: {p.get('protocol')} {_num(p.get('port'))}{path}")
     for r in lb_in.get("loadBalancingRules", []):
-        lb_rows.append(f"rule {r['name']}: {r['protocol']} {_num(r['frontendPort'])} -> {_num(r['backendPort'])}")
+        lb_rows.append(
+            f"rule {r.get('name')}: {r.get('protocol')} {_num(r.get('frontendPort'))} -> {_num(r.get('backendPort'))}"
+        )
     for r in lb_in.get("outboundRules", []):
-        lb_rows.append(f"outbound {r['name']}: {r['protocol']}")
-    lb_rows.append(f"pool: {', '.join(p['name'] for p in lb_in.get('backendAddressPools', []))}")
+        lb_rows.append(f"outbound {r.get('name')}: {r.get('protocol')}")
+    lb_rows.append(f"pool: {', '.join(str(p.get('name')) for p in lb_in.get('backendAddressPools', []))}")
     ranged = [r for r in nat_rules.values() if "frontendPortRangeStart" in r]
     if ranged:
         r = ranged[0]
-        ports = f"{_num(r['frontendPortRangeStart'])}-{_num(r['frontendPortRangeEnd'])}"
-        lb_rows.append(f"NAT rule V2: ports {ports} -> {_num(r['backendPort'])} over the pool")
+        ports = f"{_num(r.get('frontendPortRangeStart'))}-{_num(r.get('frontendPortRangeEnd'))}"
+        lb_rows.append(f"NAT rule V2: ports {ports} -> {_num(r.get('backendPort'))} over the pool")
     else:
         lb_rows.append(f"NAT rules: {len(nat_rules)} (one per VM)" if nat_rules else "NAT rules: none (no admin port)")
 
     nsg_rows = []
-    for rule in plain(nsg.inputs).get("securityRules", []) if nsg else []:
+    for rule in _plain(nsg.inputs).get("securityRules", []) if nsg else []:
         sources = rule.get("sourceAddressPrefixes") or [rule.get("sourceAddressPrefix")]
-        nsg_rows.append(
-            f"{_num(rule['priority'])} {rule['access']} {','.join(sources)} -> {rule['destinationPortRange']}"
-        )
+        ports = rule.get("destinationPortRange") or ",".join(rule.get("destinationPortRanges") or [])
+        nsg_rows.append(f"{_num(rule.get('priority'))} {rule.get('access')} {','.join(map(str, sources))} -> {ports}")
 
-    subnet = (plain(vnet.inputs).get("subnets") or [{}])[0] if vnet else {}
-    vnet_prefix = ", ".join(plain(vnet.inputs).get("addressSpace", {}).get("addressPrefixes", [])) if vnet else ""
-    av_in = plain(avset.inputs) if avset else {}
+    subnet = (_plain(vnet.inputs).get("subnets") or [{}])[0] if vnet else {}
+    vnet_prefix = ", ".join(_plain(vnet.inputs).get("addressSpace", {}).get("addressPrefixes", [])) if vnet else ""
+    av_in = _plain(avset.inputs) if avset else {}
 
     vmss = _one(run, ":VirtualMachineScaleSet")
     autoscale = _one(run, ":AutoscaleSetting")
     if vmss is not None:
-        v = plain(vmss.inputs)
+        v = _plain(vmss.inputs)
         profile = v.get("virtualMachineProfile", {})
         image = profile.get("storageProfile", {}).get("imageReference", {})
         exts = ", ".join(e.get("type", "") for e in profile.get("extensionProfile", {}).get("extensions", []))
-        cap = plain(autoscale.inputs)["profiles"][0]["capacity"] if autoscale else {}
+        cap = _plain(autoscale.inputs)["profiles"][0]["capacity"] if autoscale else {}
         spread = (
             f"zones {', '.join(v['zones'])}" if v.get("zones") else f"{v.get('platformFaultDomainCount')} fault domains"
         )
@@ -275,7 +322,7 @@ def _section(run: ProgramRun, label: str) -> tuple[str, int, int]:
     svg.box(vx, 70, vw, vnet_h, "vnet", dashed=True)
     svg.text(vx + 12, 92, f"VNet {vnet.name}  {vnet_prefix}" if vnet else "VNet (not this component's)", bold=True)
     if bastion is not None and vnet is not None:
-        bastion_subnets = [s for s in plain(vnet.inputs).get("subnets", []) if s.get("name") == "AzureBastionSubnet"]
+        bastion_subnets = [s for s in _plain(vnet.inputs).get("subnets", []) if s.get("name") == "AzureBastionSubnet"]
         prefix = bastion_subnets[0].get("addressPrefix", "") if bastion_subnets else ""
         svg.text(vx + 12, 70 + vnet_h - 12, f"Azure Bastion {bastion.name} in AzureBastionSubnet {prefix}", size=11)
     svg.box(vx + 14, sub_y, vw - 28, sub_h, "subnet")
@@ -286,7 +333,7 @@ def _section(run: ProgramRun, label: str) -> tuple[str, int, int]:
     else:
         nic = next(iter(nics.values()), None)
         subnet_id = (
-            ((plain(nic.inputs).get("ipConfigurations") or [{}])[0].get("subnet") or {}).get("id", "") if nic else ""
+            ((_plain(nic.inputs).get("ipConfigurations") or [{}])[0].get("subnet") or {}).get("id", "") if nic else ""
         )
         subnet_title = f"Existing subnet {_short(subnet_id)}"
         nsg_title = f"NSG {nsg.name if nsg else '(none)'} on each NIC:"

@@ -4,6 +4,28 @@ It runs the real program (`__main__.py`) in-process on the Pulumi SDK's mock mon
 records every registration (type, name, parent, dependencies, inputs, outputs) and the
 stack outputs with their secretness, and answers with outputs shaped like Azure's:
 resource IDs, auto-names, private IPs from the subnet, a public IP, an FQDN.
+
+Two ways to answer what only the provider computes (`computed=`):
+
+- "values" (the default, what the tests and pictures use): deterministic stand-ins for the
+  IDs, addresses and principals Azure assigns. Each stand-in is recorded (`ProgramRun.stand_ins`)
+  so that a plan can mark it as not Azure's value. Run with `preview=True` (the SDK's dry run,
+  as `pulumi preview` runs a program), every output the mock does not model stays *unknown*:
+  applies on it do not run, and a program that reads, say, a storage account's endpoints does
+  not fail on None.
+- "unknown": what `pulumi preview` itself shows for a resource to create: the ID is unknown and
+  the outputs are the inputs, every other output unknown (azure-native's
+  `SdkShapeConverter.PreviewOutputs`, provider/pkg/convert/previewOutputs.go: "maps [inputs] to
+  the outputs shape, adding unknowns for all properties that are not defined in inputs"; the SDK
+  treats an empty ID as unknown, pulumi/runtime/resource.py `is_known = bool(resp.id)`).
+
+Unknown values are recorded as `pulumi.output.Unknown` (what the SDK's `deserialize_property`
+makes of the UNKNOWN sentinel in a dry run) and print as `output<string>`, as the CLI prints
+them.
+
+Read invokes are answered when their shape follows from their arguments (a resource group, a
+public IP, ... by name; the caller's identity), or from an answer file; every invoke is
+recorded (`ProgramRun.invokes`) so that the plan can say what was answered how.
 """
 
 from __future__ import annotations
@@ -21,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+from pulumi.output import Unknown
 from pulumi.runtime import config as runtime_config
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
@@ -41,6 +64,16 @@ class Secret:
 
     def __repr__(self) -> str:
         return "[secret]"
+
+
+#: How the Pulumi CLI prints a value that is not known during a preview.
+UNKNOWN_TEXT = "output<string>"
+COMPUTED_MODES = ("values", "unknown")
+
+
+def is_unknown(value: Any) -> bool:
+    """True for a value only known after deployment (the SDK's `Unknown` in a dry run)."""
+    return isinstance(value, Unknown) or value == rpc.UNKNOWN
 
 
 def _is_wrapped_secret(value: Any) -> bool:
@@ -104,11 +137,54 @@ def _alias(alias: Any) -> str:
 
 
 @dataclass
+class Invoke:
+    """One invoke the program made, and how the mock engine answered it."""
+
+    token: str
+    args: dict[str, Any]
+    #: "arguments" (shape known from them), "answers file", "built in" or "unanswered".
+    answered_by: str
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+class UnansweredInvoke(Exception):
+    """An invoke the mock engine cannot answer offline; the plan tells the user how to."""
+
+    def __init__(self, token: str, args: Mapping[str, Any]) -> None:
+        self.token = token
+        self.arguments = dict(args)
+        super().__init__(f"the offline plan has no answer for invoke {token}({_args_text(args)})")
+
+
+def _args_text(args: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in sorted(args.items()))
+
+
+@dataclass(frozen=True)
+class Read:
+    """An existing resource the program reads (`Resource.get`): `pulumi preview` reads it
+    from Azure; offline only its ID (and the name in it) is known."""
+
+    urn: str
+    type: str
+    name: str
+    id: str
+
+
+@dataclass
 class ProgramRun:
     resources: list[Registered]
     #: Stack outputs; secret ones are `Secret`.
     outputs: dict[str, Any]
     error: BaseException | None = None
+    #: Values the mock made up for what only Azure assigns (addresses, FQDNs, principal IDs).
+    stand_ins: set[str] = field(default_factory=set)
+    invokes: list[Invoke] = field(default_factory=list)
+    reads: list[Read] = field(default_factory=list)
+    #: "values" or "unknown" (see the module docstring).
+    computed: str = "values"
+    #: The run was a dry run (`pulumi preview`), not a deployment.
+    preview: bool = False
 
     def of_type(self, type_: str) -> list[Registered]:
         return [r for r in self.resources if r.type == type_]
@@ -191,11 +267,25 @@ AZURE_TYPES: dict[str, tuple[str, str]] = {
     "azure-native:monitor:MetricAlert": ("Microsoft.Insights/metricAlerts", "ruleName"),
     "azure-native:monitor:DiagnosticSetting": ("Microsoft.Insights/diagnosticSettings", "name"),
     "azure-native:network:InboundNatRule": ("Microsoft.Network/loadBalancers", "inboundNatRuleName"),
+    "azure-native:storage:StorageAccount": ("Microsoft.Storage/storageAccounts", "accountName"),
     "azure-native:managedidentity:UserAssignedIdentity": (
         "Microsoft.ManagedIdentity/userAssignedIdentities",
         "resourceName",
     ),
 }
+
+
+#: Types above whose ID nests under another resource (their invoke IDs need the parent).
+CHILD_TYPES = {"InboundNatRule", "VirtualMachineExtension", "DiagnosticSetting"}
+
+
+def _identity_output(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """azure-native v3 takes a list of identity IDs and answers Azure's map of them."""
+    identity = inputs.get("identity")
+    if isinstance(identity, dict) and isinstance(identity.get("userAssignedIdentities"), list):
+        ids = identity["userAssignedIdentities"]
+        return {"identity": {**identity, "userAssignedIdentities": {i: {} for i in ids if isinstance(i, str)}}}
+    return {}
 
 
 def auto_name(logical: str) -> str:
@@ -206,24 +296,46 @@ def auto_name(logical: str) -> str:
 class RecordingMocks(pulumi.runtime.Mocks):
     """Answers registrations and invokes with Azure-shaped values."""
 
-    def __init__(self, location: str = "westeurope") -> None:
+    def __init__(
+        self,
+        location: str = "westeurope",
+        computed: str = "values",
+        answers: Mapping[str, Any] | None = None,
+    ) -> None:
+        if computed not in COMPUTED_MODES:
+            raise ValueError(f"computed must be one of {', '.join(COMPUTED_MODES)}, not {computed!r}")
         self.location = location
+        self.computed = computed
+        #: Invoke answers by token (see `load_invoke_answers`).
+        self.answers: dict[str, list[dict[str, Any]]] = {k: list(v) for k, v in (answers or {}).items()}
         self.resources: dict[str, Registered] = {}
+        self.invokes: list[Invoke] = []
+        self.stand_ins: set[str] = set()
         self._taken: dict[str, set[int]] = {}
 
     # -- resources
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:
+        inputs = dict(args.inputs)
+        if args.resource_id:
+            # A read (`Resource.get`; the mock monitor does not pass `custom` for one) or an
+            # import of an existing resource: its ID and the name in it are known; everything
+            # else is Azure's (unknown in a dry run).
+            name = args.resource_id.rstrip("/").rsplit("/", 1)[-1]
+            return args.resource_id, {**inputs, "name": name}
         if not args.custom:
             return "", {}
-        inputs = dict(args.inputs)
-        if args.typ == "random:index/randomPassword:RandomPassword":
-            # The real provider marks `result` secret (additionalSecretOutputs); mocks
-            # apply no such option, so the answer carries the secret itself.
-            length = int(inputs.get("length", 16))
-            result = ("Mock-Passw0rd!" * 10)[:length]
-            return f"{args.name}-id", {**inputs, "result": _wrap_secret(result)}
+        if self.computed == "unknown":
+            # A create in `pulumi preview`: no ID yet, the inputs in the outputs' shape, the
+            # rest unknown.
+            return "", {**inputs, **_identity_output(inputs)}
+        if args.typ.startswith("random:"):
+            outputs = {**inputs, **self._random_outputs(args.typ, args.name, inputs)}
+            # A RandomPet's ID is the pet name itself.
+            return outputs.pop("id", f"{args.name}-id"), outputs
         azure = AZURE_TYPES.get(args.typ)
         if azure is None:
+            # Another provider's resource, or an Azure type the mock does not model: its
+            # inputs come back; anything only the provider computes stays unknown in a dry run.
             return f"{args.name}-id", inputs
         arm_type, name_key = azure
         name = inputs.get(name_key) or auto_name(args.name)
@@ -250,24 +362,52 @@ class RecordingMocks(pulumi.runtime.Mocks):
             "location": inputs.get("location", self.location),
             "azureApiVersion": "mock",
         }
-        identity = inputs.get("identity")
-        if isinstance(identity, dict) and isinstance(identity.get("userAssignedIdentities"), list):
-            # azure-native v3 takes a list of identity IDs and answers Azure's map of them.
-            outputs["identity"] = {
-                **identity,
-                "userAssignedIdentities": {i: {} for i in identity["userAssignedIdentities"]},
-            }
+        outputs.update(_identity_output(inputs))
         extra = getattr(self, "_outputs_" + args.typ.rsplit(":", 1)[1], None)
         if extra is not None:
             outputs.update(extra(args.name, rid, inputs))
         return rid, outputs
 
+    def _random_outputs(self, typ: str, name: str, inputs: dict) -> dict[str, Any]:
+        """pulumi-random's computed `result`, made up from the logical name (the real one is
+        random by design, so no plan can know it)."""
+        digest = hashlib.sha256(name.encode()).hexdigest()
+        kind = typ.rsplit(":", 1)[-1]
+        length = int(inputs.get("length", 16) or 16)
+        if kind == "RandomPassword":
+            # The real provider marks `result` secret (additionalSecretOutputs); mocks
+            # apply no such option, so the answer carries the secret itself.
+            return {"result": _wrap_secret(("Mock-Passw0rd!" * 10)[:length])}
+        if kind == "RandomString":
+            alphabet = "abcdefghijklmnopqrstuvwxyz0123456789" if inputs.get("upper") is False else digest
+            result = "".join(alphabet[int(digest[n % 64], 16) % len(alphabet)] for n in range(length))
+            return {"result": self._stand_in(result)}
+        if kind == "RandomPet":
+            words = ["mock", "pet", "name", "offline", "plan"][: int(inputs.get("length", 2) or 2)]
+            return {"id": self._stand_in("-".join(words))}
+        if kind == "RandomInteger":
+            return {"result": inputs.get("min", 0)}
+        if kind == "RandomUuid":
+            uuid = f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+            return {"result": self._stand_in(uuid)}
+        if kind == "RandomId":
+            size = int(inputs.get("byteLength", 4) or 4)
+            return {"hex": self._stand_in(digest[: 2 * size]), "b64Url": self._stand_in(digest[: 2 * size])}
+        return {}
+
+    def _stand_in(self, value: str) -> str:
+        """Record a made-up value (the plan marks it) and return it."""
+        if value:
+            self.stand_ins.add(value)
+        return value
+
     def _outputs_PublicIPAddress(self, name: str, rid: str, inputs: dict) -> dict:
         # From the logical name, not a counter: registration order varies with timing.
         digest = hashlib.sha256(name.encode()).digest()
-        out: dict[str, Any] = {"ipAddress": f"20.31.{digest[0]}.{10 + digest[1] % 240}"}
+        out: dict[str, Any] = {"ipAddress": self._stand_in(f"20.31.{digest[0]}.{10 + digest[1] % 240}")}
         dns = inputs.get("dnsSettings")
         if dns and dns.get("domainNameLabel"):
+            # Azure's documented form (<label>.<region>.cloudapp.azure.com): not marked.
             fqdn = f"{dns['domainNameLabel']}.{self.location}.cloudapp.azure.com"
             out["dnsSettings"] = {**dns, "fqdn": fqdn}
         return out
@@ -294,10 +434,14 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def _outputs_UserAssignedIdentity(self, name: str, rid: str, inputs: dict) -> dict:
         digest = hashlib.sha256(rid.encode()).hexdigest()
         principal = f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
-        return {"principalId": principal, "clientId": principal[::-1], "tenantId": TENANT_ID}
+        return {
+            "principalId": self._stand_in(principal),
+            "clientId": self._stand_in(principal[::-1]),
+            "tenantId": TENANT_ID,
+        }
 
     def _outputs_VirtualMachine(self, name: str, rid: str, inputs: dict) -> dict:
-        return {"vmId": hashlib.sha256(rid.encode()).hexdigest()[:32]}
+        return {"vmId": self._stand_in(hashlib.sha256(rid.encode()).hexdigest()[:32])}
 
     def _subnet_prefix(self, subnet_id: str) -> str | None:
         vnet_name, _, subnet_name = subnet_id.partition("/virtualNetworks/")[2].partition("/subnets/")
@@ -328,26 +472,105 @@ class RecordingMocks(pulumi.runtime.Mocks):
         while n in taken:
             n += 1
         taken.add(n)
-        return str(net[n])
+        # A dynamic address is Azure's choice: this predicts it, the plan marks it.
+        return self._stand_in(str(net[n]))
 
     # -- invokes
     def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
-        if args.token == "azure-native:resources:getResourceGroup":
-            name = args.args["resourceGroupName"]
-            return {
+        """`pulumi preview` runs read invokes against Azure; offline, an answer comes from the
+        answer file, else from the arguments when they determine the shape, else the invoke
+        is recorded as unanswered and the program stops (the plan says how to answer it)."""
+        given = {k: v for k, v in dict(args.args).items() if not is_unknown(v)}
+        from_file = self._from_answers(args.token, given)
+        built = self._from_arguments(args.token, given)
+        if from_file is None and built is None:
+            self.invokes.append(Invoke(args.token, given, "unanswered"))
+            raise UnansweredInvoke(args.token, given)
+        how, result = built if built is not None else ("answers file", {})
+        if from_file is not None:
+            how, result = "answers file", {**result, **from_file}
+        # What neither gives is Azure's to say and is left out: None in the program. (Not
+        # UNKNOWN: the SDK's result classes type-check each field and reject an unknown.)
+        self.invokes.append(Invoke(args.token, given, how, result))
+        return result, []
+
+    def _from_answers(self, token: str, given: Mapping[str, Any]) -> dict[str, Any] | None:
+        for entry in self.answers.get(token, []):
+            wanted = entry.get("args") or {}
+            if all(_same(given.get(k), v) for k, v in wanted.items()):
+                return dict(entry.get("result") or {})
+        return None
+
+    def _from_arguments(self, token: str, given: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        if token == "azure-native:authorization:getClientConfig":
+            # The identity the CLI is logged in as: placeholders, marked as such.
+            return "built in (placeholder identity)", {
+                "clientId": self._stand_in("22222222-2222-2222-2222-222222222222"),
+                "objectId": self._stand_in("33333333-3333-3333-3333-333333333333"),
+                "subscriptionId": SUBSCRIPTION_ID,
+                "tenantId": TENANT_ID,
+            }
+        if token == "azure-native:resources:getResourceGroup" and given.get("resourceGroupName"):
+            name = given["resourceGroupName"]
+            return "arguments (location assumed the stack's)", {
                 "id": f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{name}",
                 "name": name,
                 "location": self.location,
                 "type": "Microsoft.Resources/resourceGroups",
-            }, []
-        if args.token == "azure-native:authorization:getClientConfig":
-            return {
-                "clientId": "22222222-2222-2222-2222-222222222222",
-                "objectId": "33333333-3333-3333-3333-333333333333",
-                "subscriptionId": SUBSCRIPTION_ID,
-                "tenantId": TENANT_ID,
-            }, []
-        raise NotImplementedError(f"the mock engine has no answer for invoke {args.token}")
+            }
+        # `azure-native:<module>:get<Type>` of a type whose Azure name and ID form are known:
+        # the ID, name and type follow from the arguments. Every other field is Azure's and is
+        # left out (None in the program), unless the answer file gives it.
+        module, _, function = token.removeprefix("azure-native:").partition(":")
+        if not token.startswith("azure-native:") or not function.startswith("get"):
+            return None
+        azure = AZURE_TYPES.get(f"azure-native:{module}:{function[3:]}")
+        if azure is None or not azure[0] or function[3:] in CHILD_TYPES:
+            return None
+        arm_type, name_key = azure
+        name, rg = given.get(name_key), given.get("resourceGroupName")
+        if not isinstance(name, str) or not isinstance(rg, str):
+            return None
+        rid = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}/providers/{arm_type}/{name}"
+        return "arguments (id, name, type only)", {"id": rid, "name": name, "type": arm_type}
+
+
+def _same(actual: Any, wanted: Any) -> bool:
+    """Answer-file arguments match the SDK's (which sends every number as a float)."""
+    if isinstance(wanted, int | float) and isinstance(actual, int | float) and not isinstance(wanted, bool):
+        return float(actual) == float(wanted)
+    return actual == wanted
+
+
+def load_invoke_answers(path: str | Path) -> dict[str, list[dict[str, Any]]]:
+    """Read an answer file: per invoke token, one entry or a list of entries, each
+    `{args: {...} (optional: the arguments it answers), result: {...}}` in the SDK's
+    camelCase names. Raises ValueError naming what is wrong."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path}: cannot read it ({err})") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ValueError(f"{path}:{where} not valid YAML ({getattr(err, 'problem', err)})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: must be a mapping of invoke token to answer")
+    out: dict[str, list[dict[str, Any]]] = {}
+    for token, entries in data.items():
+        entries = entries if isinstance(entries, list) else [entries]
+        for n, entry in enumerate(entries):
+            where = f"{path}: {token}" + (f"[{n}]" if len(entries) > 1 else "")
+            if not isinstance(entry, dict) or not isinstance(entry.get("result"), dict):
+                raise ValueError(f"{where}: must be an object with a `result:` object (and optional `args:`)")
+            if not isinstance(entry.get("args", {}), dict) or set(entry) - {"args", "result"}:
+                raise ValueError(f"{where}: only `args:` (an object) and `result:` are allowed")
+        out[str(token)] = entries
+    return out
 
 
 class RecordingMonitor(MockMonitor):
@@ -357,6 +580,7 @@ class RecordingMonitor(MockMonitor):
         super().__init__(mocks)
         self.recording = mocks
         self.order: list[str] = []
+        self.reads: list[Read] = []
         self.stack_outputs: dict[str, Any] = {}
 
     def RegisterResource(self, request: Any) -> Any:
@@ -385,6 +609,11 @@ class RecordingMonitor(MockMonitor):
         self.order.append(urn)
         return response
 
+    def ReadResource(self, request: Any) -> Any:
+        response = super().ReadResource(request)
+        self.reads.append(Read(urn=response.urn, type=request.type, name=request.name, id=request.id))
+        return response
+
     def RegisterResourceOutputs(self, request: Any) -> Any:
         if request.urn.split("::")[2] == STACK_TYPE:
             self.stack_outputs = reveal_secrets(rpc.deserialize_properties(request.outputs))
@@ -399,26 +628,43 @@ def _run(
     secret_keys: Iterable[str],
     location: str,
     preview: bool,
+    computed: str = "values",
+    answers: Mapping[str, Any] | None = None,
 ) -> ProgramRun:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     runtime_config.set_all_config(dict(config), list(secret_keys))
-    mocks = RecordingMocks(location=location)
+    mocks = RecordingMocks(location=location, computed=computed, answers=answers)
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     # set_mocks leaves a finished root stack behind; run the program the way the
     # language host does instead, so that exports are registered as stack outputs.
     settings.ROOT.set(None)
+    # Output tasks a failed earlier run left behind (on its closed loop) would otherwise be
+    # awaited by this run's `wait_for_rpcs` ("Event loop is closed"): none are this run's yet.
+    sdk_settings: Any = settings.SETTINGS  # its fields are context properties pyright cannot see
+    with sdk_settings.lock:
+        sdk_settings.outputs.clear()
     error: BaseException | None = None
     try:
         loop.run_until_complete(run_in_stack(program))
-    except Exception as exc:  # the caller decides; a ConfigError is an expected result
+    except (Exception, SystemExit) as exc:  # the caller decides; a ConfigError is an expected result
+        # (SystemExit too: a program's `sys.exit("...")` is its error, not the plan tool's.)
         error = exc
     finally:
         loop.close()
         asyncio.set_event_loop(None)
     resources = [mocks.resources[u] for u in monitor.order]
-    return ProgramRun(resources=resources, outputs=monitor.stack_outputs, error=error)
+    return ProgramRun(
+        resources=resources,
+        outputs=monitor.stack_outputs,
+        error=error,
+        stand_ins=mocks.stand_ins,
+        invokes=mocks.invokes,
+        reads=monitor.reads,
+        computed=computed,
+        preview=preview,
+    )
 
 
 def run_program(
@@ -429,18 +675,30 @@ def run_program(
     config: Mapping[str, str],
     secret_keys: Iterable[str] = (),
     preview: bool = False,
+    computed: str = "values",
+    answers: Mapping[str, Any] | None = None,
 ) -> ProgramRun:
-    """Run `<program_dir>/__main__.py` on the mock engine with `config` (full keys such
-    as `lb-vms:vmCount` or `azure-native:location`, string values as the CLI passes them).
+    """Run `<program_dir>/__main__.py` (or `program_dir` itself if it is a file) on the mock
+    engine with `config` (full keys such as `lb-vms:vmCount` or `azure-native:location`, string
+    values as the CLI passes them).
+
+    `preview=True` runs it as `pulumi preview` does (the SDK's dry run); `computed` says what
+    the mock answers for provider-computed outputs ("values": stand-ins, "unknown": nothing);
+    `answers` are invoke answers (`load_invoke_answers`).
 
     Each run gets a fresh event loop and a fresh context, so runs never share state.
     """
     program_dir = Path(program_dir).resolve()
+    # A project's `main:` may name the program file itself rather than its folder.
+    entry = program_dir if program_dir.is_file() else program_dir / "__main__.py"
+    program_dir = entry.parent
     if str(program_dir) not in sys.path:
         sys.path.insert(0, str(program_dir))
     location = config.get("azure-native:location", "westeurope")
 
     def program() -> None:
-        runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
+        runpy.run_path(str(entry), run_name="__main__")
 
-    return contextvars.Context().run(_run, program, project, stack, config, secret_keys, location, preview)
+    return contextvars.Context().run(
+        _run, program, project, stack, config, secret_keys, location, preview, computed, answers
+    )

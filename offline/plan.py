@@ -18,14 +18,15 @@ import base64
 import gc
 import json
 import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from offline import changes, diagram, engine, policies, stackfile
+from offline import azure_types, changes, diagram, engine, policies, stackfile
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_ENV_PREFIX = "PLAN_SECRET_"
@@ -40,6 +41,8 @@ def masked(value: Any) -> Any:
     """The value with every secret replaced by `[secret]`."""
     if isinstance(value, engine.Secret):
         return MASK
+    if engine.is_unknown(value):
+        return engine.UNKNOWN_TEXT  # as `pulumi preview` prints a value known after deployment
     if isinstance(value, dict):
         return {k: masked(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -114,7 +117,10 @@ def load_config(
     notes: list[str] = []
     key = f"{cfg.project}:sshPublicKey"
     linux = cfg.values.get(f"{cfg.project}:osType", "linux").lower() == "linux"
-    if linux and key not in cfg.values:
+    # Only for programs that take the key (ours, or one declaring it): not for any program.
+    project_file = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
+    declared = isinstance(project_file, dict) and "sshPublicKey" in (project_file.get("config") or {})
+    if linux and key not in cfg.values and (declared or cfg.project == "lb-vms"):
         cfg.values[key] = PLACEHOLDER_SSH_KEY
     if cfg.values.get(key) == PLACEHOLDER_SSH_KEY:
         notes.append(
@@ -144,22 +150,70 @@ def location_problems(result: engine.ProgramRun, cfg: stackfile.StackConfig) -> 
     ]
 
 
-def run(cfg: stackfile.StackConfig, root: Path = ROOT) -> engine.ProgramRun:
+def program_path(root: Path) -> Path:
+    """The program a project runs: its folder, or where `main:` in Pulumi.yaml points (a
+    folder or a file; https://www.pulumi.com/docs/iac/concepts/projects/project-file/)."""
+    try:
+        project = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return root  # the config reader reports a broken project file
+    main = project.get("main") if isinstance(project, dict) else None
+    return root / main if isinstance(main, str) and main else root
+
+
+def run(
+    cfg: stackfile.StackConfig,
+    root: Path = ROOT,
+    computed: str = "values",
+    answers: dict[str, list[dict[str, Any]]] | None = None,
+) -> engine.ProgramRun:
+    """The program run as `pulumi preview` runs it (the SDK's dry run): outputs the mock does
+    not model are unknown and applies on them do not run. `computed="values"` answers the
+    modelled ones with marked stand-ins (the default: pictures and diffs need addresses and
+    IDs); `computed="unknown"` leaves every provider-computed output unknown, as the CLI shows."""
     return engine.run_program(
-        root, project=cfg.project, stack=cfg.stack, config=cfg.values, secret_keys=cfg.secret_keys
+        program_path(root),
+        project=cfg.project,
+        stack=cfg.stack,
+        config=cfg.values,
+        secret_keys=cfg.secret_keys,
+        preview=True,
+        computed=computed,
+        answers=answers,
     )
 
 
 # ------------------------------------------------------------------ text
 
 
-def _short_id(value: str) -> str:
+def _short_id(value: Any) -> str:
     """`.../loadBalancers/web-lb/backendAddressPools/backend` -> `backend`."""
+    if not isinstance(value, str):
+        return engine.UNKNOWN_TEXT if value == engine.UNKNOWN_TEXT else str(value)
     return value.rstrip("/").rsplit("/", 1)[-1]
 
 
 def details(r: engine.Registered) -> list[str]:
-    """The few properties a reviewer checks, per resource type (first line inline)."""
+    """The few properties a reviewer checks (first line inline): per resource type for the
+    types this project uses, and the scalar inputs for any other. Never fails: a resource
+    written elsewhere may lack a property ours always set; it then gets the generic line."""
+    try:
+        lines = _details(r)
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError):
+        lines = []
+    return lines or generic_details(r)
+
+
+def generic_details(r: engine.Registered) -> list[str]:
+    """`key=value` for each scalar input (secrets masked, unknowns as the CLI prints them)."""
+    i = masked(r.inputs)
+    parts = [f"{k}={v}" for k, v in sorted(i.items()) if not isinstance(v, dict | list)]
+    nested = [k for k, v in sorted(i.items()) if isinstance(v, dict | list)]
+    line = " ".join(parts) + (f" (+ {', '.join(nested)})" if nested else "")
+    return [line] if line else []
+
+
+def _details(r: engine.Registered) -> list[str]:
     i, o = shown(r.inputs), shown(r.outputs)
     kind = r.type.rsplit(":", 1)[-1]
     if kind == "ResourceGroup":
@@ -175,15 +229,16 @@ def details(r: engine.Registered) -> list[str]:
         lines = [f"{len(i.get('securityRules', []))} inbound rules"]
         for rule in i.get("securityRules", []):
             sources = rule.get("sourceAddressPrefixes") or [rule.get("sourceAddressPrefix")]
+            ports = rule.get("destinationPortRange") or ",".join(map(str, rule.get("destinationPortRanges") or []))
             lines.append(
-                f"{rule['priority']:>4} {rule['access']:<5} {rule['protocol']:<3} "
-                f"{','.join(map(str, sources))} -> port {rule['destinationPortRange']}  ({rule['name']})"
+                f"{rule.get('priority'):>4} {rule.get('access'):<5} {rule.get('protocol'):<3} "
+                f"{','.join(map(str, sources))} -> port {ports}  ({rule.get('name')})"
             )
         return lines
     if kind == "PublicIPAddress":
         dns = (o.get("dnsSettings") or {}).get("fqdn")
         return [
-            f"sku={i['sku']['name']} {i['publicIPAllocationMethod']} ip={o.get('ipAddress')}"
+            f"sku={i['sku']['name']} {i['publicIPAllocationMethod']} ip={o.get('ipAddress', engine.UNKNOWN_TEXT)}"
             + (f" dns={dns}" if dns else "")
         ]
     if kind == "LoadBalancer":
@@ -191,7 +246,7 @@ def details(r: engine.Registered) -> list[str]:
         if front.get("publicIPAddress"):
             where = f"public frontend ip={_short_id(front['publicIPAddress']['id'])}"
         else:
-            address = ((o.get("frontendIPConfigurations") or [{}])[0]).get("privateIPAddress")
+            address = ((o.get("frontendIPConfigurations") or [{}])[0]).get("privateIPAddress", engine.UNKNOWN_TEXT)
             where = f"internal frontend {address} on {_short_id(front.get('subnet', {}).get('id', ''))}"
         lines = [f"sku={i['sku']['name']} name={i.get('loadBalancerName')} {where}"]
         for p in i.get("probes", []):
@@ -199,9 +254,15 @@ def details(r: engine.Registered) -> list[str]:
             lines.append(f"probe {p['name']}: {p['protocol']} {p['port']}{path} every {p['intervalInSeconds']}s")
         for rule in i.get("loadBalancingRules", []):
             snat = f" disableOutboundSnat={rule['disableOutboundSnat']}" if "disableOutboundSnat" in rule else ""
+            # The probe (and even the pool) is optional on a rule: Azure's LoadBalancingRule
+            # requires only protocol, frontendPort and backendPort (bicep-types-az, network).
+            pool = (
+                _short_id((rule.get("backendAddressPool") or {}).get("id")) if rule.get("backendAddressPool") else "-"
+            )
+            probe = _short_id((rule.get("probe") or {}).get("id")) if rule.get("probe") else "NONE"
             lines.append(
-                f"rule {rule['name']}: {rule['protocol']} {rule['frontendPort']} -> {rule['backendPort']} "
-                f"pool={_short_id(rule['backendAddressPool']['id'])} probe={_short_id(rule['probe']['id'])}{snat}"
+                f"rule {rule.get('name')}: {rule.get('protocol')} {rule.get('frontendPort')} -> "
+                f"{rule.get('backendPort')} pool={pool} probe={probe}{snat}"
             )
         for rule in i.get("outboundRules", []):
             lines.append(
@@ -223,7 +284,7 @@ def details(r: engine.Registered) -> list[str]:
         ]
     if kind == "NetworkInterface":
         cfg = (i.get("ipConfigurations") or [{}])[0]
-        ip = ((o.get("ipConfigurations") or [{}])[0]).get("privateIPAddress")
+        ip = ((o.get("ipConfigurations") or [{}])[0]).get("privateIPAddress", engine.UNKNOWN_TEXT)
         pools = ",".join(_short_id(p["id"]) for p in cfg.get("loadBalancerBackendAddressPools", []))
         nats = ",".join(_short_id(n["id"]) for n in cfg.get("loadBalancerInboundNatRules", []))
         public = "PUBLIC IP" if cfg.get("publicIPAddress") else "no public ip"
@@ -279,10 +340,63 @@ def details(r: engine.Registered) -> list[str]:
         return [f"{c['metricName']} {c['operator']} {c['threshold']} over {i['windowSize']} ({notify})"]
     if kind == "RandomPassword":
         return [f"length={i.get('length')} (secret)"]
-    return []
+    return generic_details(r)
+
+
+STAND_IN_MARK = "*"
+
+
+def _marker(stand_ins: set[str]) -> Callable[[str], str]:
+    """Marks each stand-in value in a line with `*` (whole values only: 10.0.1.4, not the
+    start of 10.0.1.40)."""
+    if not stand_ins:
+        return lambda line: line
+    alternatives = "|".join(re.escape(v) for v in sorted(stand_ins, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\w.-])({alternatives})(?![\w.-])")
+    return lambda line: pattern.sub(lambda m: m.group(1) + STAND_IN_MARK, line)
+
+
+def render_invokes(result: engine.ProgramRun) -> list[str]:
+    """Each invoke the program made and how it was answered (none: nothing printed)."""
+    if not result.invokes:
+        return []
+    out = ["", f"Invokes ({len(result.invokes)}):"]
+    for call in result.invokes:
+        args = ", ".join(f"{k}={json.dumps(masked(v))}" for k, v in sorted(call.args.items()))
+        out.append(f"  {call.token}({args}): {call.answered_by}")
+    return out
+
+
+def unanswered_message(result: engine.ProgramRun) -> str | None:
+    """What to write in an answer file for the invokes the plan could not answer."""
+    missing = [c for c in result.invokes if c.answered_by == "unanswered"]
+    if not missing:
+        return None
+    lines = [
+        f"{len(missing)} invoke(s) have no offline answer (`pulumi preview` reads them from Azure). "
+        "Answer them in a YAML file and pass --invoke-answers FILE, for example:"
+    ]
+    example: dict[str, Any] = {}
+    for call in missing:
+        example.setdefault(call.token, {"args": masked(call.args), "result": {"<outputName>": "<value>"}})
+    lines += ["  " + line for line in yaml.safe_dump(example, sort_keys=True).splitlines()]
+    return "\n".join(lines)
+
+
+def partial_invokes_hint(calls: Sequence[engine.Invoke]) -> str:
+    """The program may have failed on a field of an invoke the plan answered only in part."""
+    example = {
+        c.token: {"args": masked(c.args), "result": {"<outputName>": "<value as Azure returns it>"}} for c in calls
+    }
+    lines = [
+        "note: these invokes were answered only from their arguments (id, name, type); a field "
+        "Azure returns is None here. If the program reads one, answer it with --invoke-answers FILE:"
+    ]
+    return "\n".join(lines + ["  " + line for line in yaml.safe_dump(example, sort_keys=True).splitlines()])
 
 
 def render_text(result: engine.ProgramRun, cfg: stackfile.StackConfig, notes: Sequence[str]) -> str:
+    mark = _marker(result.stand_ins)
     children: dict[str, list[engine.Registered]] = {}
     for r in result.ordered():
         children.setdefault(r.parent, []).append(r)
@@ -300,7 +414,7 @@ def render_text(result: engine.ProgramRun, cfg: stackfile.StackConfig, notes: Se
         for n, r in enumerate(kids):
             last = n == len(kids) - 1
             branch, cont = ("└─ ", "   ") if last else ("├─ ", "│  ")
-            info = details(r)
+            info = [mark(line) for line in details(r)]
             out.append(f"  + {indent}{branch}{r.type}  {r.name}" + (f"  {info[0]}" if info else ""))
             for extra in info[1:]:
                 out.append(f"    {indent}{cont}   {extra}")
@@ -312,7 +426,21 @@ def render_text(result: engine.ProgramRun, cfg: stackfile.StackConfig, notes: Se
     out += [f"  {n:>3} {t}" for t, n in sorted(counts.items())]
     out += ["", "Outputs:"]
     for key in sorted(result.outputs):
-        out.append(f"  {key}: {json.dumps(masked(result.outputs[key]))}")
+        text = json.dumps(masked(result.outputs[key]))
+        out.append(f"  {key}: {text}" + (f"  {STAND_IN_MARK}" if mark(text) != text else ""))
+    out += render_invokes(result)
+    if result.reads:
+        out += [
+            "",
+            f"Reads ({len(result.reads)}; `pulumi preview` reads them from Azure; offline, the ID only):",
+        ]
+        out += [f"  >- {read.type}  {read.name}  id={read.id}" for read in result.reads]
+    if result.stand_ins and any(STAND_IN_MARK in line for line in out[len(notes) + 2 :]):
+        out += [
+            "",
+            f"{STAND_IN_MARK} a stand-in for a value Azure assigns at creation (address, principal ID); "
+            f"`pulumi preview` shows it as {engine.UNKNOWN_TEXT} (--unknown-outputs prints it so).",
+        ]
     return "\n".join(out) + "\n"
 
 
@@ -384,7 +512,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
     parser.add_argument(
-        "--policy-strict", action="store_true", help="exit 3 when a mandatory policy (policy/rules.py) is violated"
+        "--unknown-outputs",
+        action="store_true",
+        help="leave every value Azure computes unknown (output<string>), exactly as `pulumi preview`; "
+        "by default modelled ones (IDs, addresses) get marked stand-ins",
+    )
+    parser.add_argument(
+        "--invoke-answers",
+        type=Path,
+        metavar="FILE",
+        help="YAML answers for read invokes the plan cannot answer from their arguments",
+    )
+    parser.add_argument(
+        "--policy-strict",
+        action="store_true",
+        help="exit 3 when a mandatory policy (policy/rules.py) or Azure's published API type is violated",
     )
     args = parser.parse_args(argv)
     return _plan(args)
@@ -406,16 +548,32 @@ def _plan(args: argparse.Namespace) -> int:
         if args.json.is_dir():
             print(f"error: --json {args.json}: is a folder; give a file name", file=sys.stderr)
             return 2
-    result = run(cfg, root=args.dir.resolve())
+    answers = None
+    if args.invoke_answers:
+        try:
+            answers = engine.load_invoke_answers(args.invoke_answers)
+        except ValueError as err:
+            print(f"error: --invoke-answers {err}", file=sys.stderr)
+            return 2
+    computed = "unknown" if args.unknown_outputs else "values"
+    result = run(cfg, root=args.dir.resolve(), computed=computed, answers=answers)
+    unanswered = unanswered_message(result)
+    if unanswered is not None:
+        print(f"error: {unanswered}", file=sys.stderr)
+        return 2
     if result.error is not None:
         # The same single message `pulumi preview` prints for a bad config.
         print(f"error: {result.error}", file=sys.stderr)
+        partial = [c for c in result.invokes if c.answered_by.startswith("arguments")]
+        if partial:
+            print(partial_invokes_hint(partial), file=sys.stderr)
         return 2
     missing_location = location_problems(result, cfg)
     if missing_location:
         print("\n".join(f"error: {p}" for p in missing_location), file=sys.stderr)
         return 2
     violations = policies.check(result)
+    type_violations, unchecked = azure_types.check(result)
     new_plan = plan_json(result, cfg)
     change = None
     if args.diff:
@@ -432,8 +590,17 @@ def _plan(args: argparse.Namespace) -> int:
     if not args.quiet:
         sys.stdout.write(render_text(result, cfg, notes))
         sys.stdout.write("\n" + policies.render(violations))
+        sys.stdout.write(azure_types.render(type_violations, unchecked))
     if args.json:
-        data = {**new_plan, "policyViolations": [v.__dict__ for v in violations]}
+        data = {
+            **new_plan,
+            "policyViolations": [v.__dict__ for v in violations],
+            "azureTypeViolations": [v.__dict__ for v in type_violations],
+            "invokes": [
+                {"token": c.token, "args": masked(c.args), "answeredBy": c.answered_by} for c in result.invokes
+            ],
+            "reads": [read.__dict__ for read in result.reads],
+        }
         if change is not None:
             data["change"] = change.as_json()
         args.json.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
@@ -449,8 +616,11 @@ def _plan(args: argparse.Namespace) -> int:
                 + (f" (not {args.svg}: {', '.join(overrides_of(args))} change the config)" if svg != args.svg else "")
             )
     mandatory = [v for v in violations if v.level == "mandatory"]
-    if args.policy_strict and mandatory:
-        print(f"error: {len(mandatory)} mandatory policy violation(s)", file=sys.stderr)
+    if args.policy_strict and (mandatory or type_violations):
+        # A body Azure's published type rejects fails like a mandatory policy would.
+        problems = [f"{len(mandatory)} mandatory policy violation(s)"] if mandatory else []
+        problems += [f"{len(type_violations)} Azure API type violation(s)"] if type_violations else []
+        print(f"error: {' and '.join(problems)}", file=sys.stderr)
         return 3
     if change is not None and change.unsafe:
         return changes.UNSAFE_EXIT
