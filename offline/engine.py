@@ -336,7 +336,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         if azure is None:
             # Another provider's resource, or an Azure type the mock does not model: its
             # inputs come back; anything only the provider computes stays unknown in a dry run.
-            return f"{args.name}-id", inputs
+            return self._stand_in(f"{args.name}-id"), inputs
         arm_type, name_key = azure
         name = inputs.get(name_key) or auto_name(args.name)
         rg = inputs.get("resourceGroupName", "")
@@ -355,6 +355,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
             )
         else:
             rid = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}/providers/{arm_type}/{name}"
+        # Azure assigns the ID at creation: unknown in `pulumi preview`, so a marked stand-in.
+        self._stand_in(rid)
         outputs: dict[str, Any] = {
             **inputs,
             "name": name,

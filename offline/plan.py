@@ -438,7 +438,7 @@ def render_text(result: engine.ProgramRun, cfg: stackfile.StackConfig, notes: Se
     if result.stand_ins and any(STAND_IN_MARK in line for line in out[len(notes) + 2 :]):
         out += [
             "",
-            f"{STAND_IN_MARK} a stand-in for a value Azure assigns at creation (address, principal ID); "
+            f"{STAND_IN_MARK} a stand-in for a value Azure assigns at creation (resource ID, address, principal ID); "
             f"`pulumi preview` shows it as {engine.UNKNOWN_TEXT} (--unknown-outputs prints it so).",
         ]
     return "\n".join(out) + "\n"
