@@ -45,8 +45,10 @@ from typing import Any
 import pulumi
 from pulumi.output import Unknown
 from pulumi.runtime import config as runtime_config
+from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
+from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_in_stack
 
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
@@ -648,12 +650,20 @@ def _run(
     with sdk_settings.lock:
         sdk_settings.outputs.clear()
     error: BaseException | None = None
+    # Every registration walks the whole Python stack into a protobuf StackTrace (resource.py
+    # `_get_stack_trace`, called from `register_resource`) so that the CLI can point its
+    # diagnostics at the user's source line. The mock monitor drops `stackTrace` and
+    # `sourcePosition` unread, and the walk was about a tenth of a test run: the engine
+    # skips it, for the length of this run only.
+    walk_stack = sdk_resource._get_stack_trace
+    sdk_resource._get_stack_trace = source_pb2.StackTrace
     try:
         loop.run_until_complete(run_in_stack(program))
     except (Exception, SystemExit) as exc:  # the caller decides; a ConfigError is an expected result
         # (SystemExit too: a program's `sys.exit("...")` is its error, not the plan tool's.)
         error = exc
     finally:
+        sdk_resource._get_stack_trace = walk_stack
         loop.close()
         asyncio.set_event_loop(None)
     resources = [mocks.resources[u] for u in monitor.order]

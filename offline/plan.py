@@ -118,7 +118,7 @@ def load_config(
     key = f"{cfg.project}:sshPublicKey"
     linux = cfg.values.get(f"{cfg.project}:osType", "linux").lower() == "linux"
     # Only for programs that take the key (ours, or one declaring it): not for any program.
-    project_file = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
+    project_file = stackfile.read_yaml(root / "Pulumi.yaml") or {}  # read (and checked) by load above
     declared = isinstance(project_file, dict) and "sshPublicKey" in (project_file.get("config") or {})
     if linux and key not in cfg.values and (declared or cfg.project == "lb-vms"):
         cfg.values[key] = PLACEHOLDER_SSH_KEY
@@ -154,8 +154,8 @@ def program_path(root: Path) -> Path:
     """The program a project runs: its folder, or where `main:` in Pulumi.yaml points (a
     folder or a file; https://www.pulumi.com/docs/iac/concepts/projects/project-file/)."""
     try:
-        project = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        project = stackfile.read_yaml(root / "Pulumi.yaml")
+    except stackfile.StackFileError:
         return root  # the config reader reports a broken project file
     main = project.get("main") if isinstance(project, dict) else None
     return root / main if isinstance(main, str) and main else root

@@ -26,6 +26,8 @@ CLI; here it stays as written. Nothing in this project's config is a date.
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import math
 import re
@@ -151,7 +153,16 @@ CliLoader.add_constructor(_FLOAT, CliLoader.construct_go_scalar)
 
 
 def parse_yaml(text: str) -> Any:
-    """`text` as the CLI parses it (raises `StackFileError` or `yaml.YAMLError`)."""
+    """`text` as the CLI parses it (raises `StackFileError` or `yaml.YAMLError`).
+    Each caller gets its own copy, so editing the result cannot change a later parse."""
+    return copy.deepcopy(_parse_once(text))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_once(text: str) -> Any:
+    # PyYAML's pure-Python parser takes ~20 ms for Pulumi.yaml, and the tests load the same
+    # few files hundreds of times; parsing is free of side effects (warnings are worked out
+    # from the result), so a text parses once. Errors are raised again, never cached.
     return yaml.load(text, Loader=CliLoader)  # CliLoader derives from SafeLoader: no object tags
 
 
