@@ -7,19 +7,23 @@
   Its cost per added VM is the SDK's and the engine's; the plan's cost per added VM above
   it is ours (issue target: within 1.2x).
 
-Each figure is the best of a few runs (wall time) and the peak resident memory.
+A shared 2-core machine changes speed from one second to the next (the same command varies
+by 30% or more), so the runs are interleaved: each round runs the floor and the plan at every
+size back to back, the per-VM ratio is taken within a round, and every figure is the median
+over the rounds (memory: the peak).
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNS = 3
+ROUNDS = 5
 
 FLOOR = (
     "import pulumi, pulumi_random\n"
@@ -40,8 +44,8 @@ FLOOR_PROGRAM = (
 )
 SIZES = (2, 20, 200)
 
-# Runs one command and reports its wall time, CPU time (user + system: steadier than wall
-# on a shared machine) and peak memory (ru_maxrss is in KiB on Linux).
+# Runs one command and reports its wall time, CPU time (user + system) and peak memory
+# (ru_maxrss is in KiB on Linux).
 MEASURE = (
     "import json, resource, subprocess, sys, time\n"
     "t = time.perf_counter(); subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)\n"
@@ -59,49 +63,57 @@ class Figure:
 
 
 def measure(cmd: list[str]) -> Figure:
-    """Best of RUNS (wall and CPU each), and the peak memory."""
-    runs = []
-    for _ in range(RUNS):
-        out = subprocess.run(
-            [sys.executable, "-c", MEASURE, *cmd], cwd=ROOT, check=True, capture_output=True, text=True
-        )
-        runs.append(json.loads(out.stdout))
-    return Figure(min(r["wall"] for r in runs), min(r["cpu"] for r in runs), max(r["rss_mib"] for r in runs))
+    out = subprocess.run([sys.executable, "-c", MEASURE, *cmd], cwd=ROOT, check=True, capture_output=True, text=True)
+    return Figure(**json.loads(out.stdout))
+
+
+def median_of(runs: list[Figure]) -> Figure:
+    return Figure(
+        statistics.median(r.wall for r in runs), statistics.median(r.cpu for r in runs), max(r.rss_mib for r in runs)
+    )
 
 
 def plan(*extra: str) -> list[str]:
     return [sys.executable, "-m", "offline.plan", "--stack", "dev", "--quiet", *extra]
 
 
-def per_vm(rows: dict[int, float]) -> tuple[float, float]:
-    """Seconds per added VM, 2 -> 20 and 2 -> 200."""
-    return (rows[20] - rows[2]) / 18, (rows[200] - rows[2]) / 198
+def per_vm(small: float, large: float, n_small: int, n_large: int) -> float:
+    """Seconds per added VM between two sizes."""
+    return (large - small) / (n_large - n_small)
 
 
 def main() -> None:
-    base = measure([sys.executable, "-c", FLOOR])
-    print(f"{'what':<46} {'wall s':>7} {'cpu s':>7} {'peak MiB':>9}")
-
-    def row(label: str, f: Figure) -> None:
-        print(f"{label:<46} {f.wall:>7.2f} {f.cpu:>7.2f} {f.rss_mib:>9.0f}")
-
-    row("import floor: import + touch the SDK classes", base)
-    bare: dict[int, Figure] = {}
-    planned: dict[int, Figure] = {}
+    # Keyed by (kind, size); kind "import" has size 0.
+    commands = {("import", 0): [sys.executable, "-c", FLOOR]}
     for n in SIZES:
-        bare[n] = measure([sys.executable, "-c", FLOOR_PROGRAM, str(n)])
-        row(f"program floor, {n} VMs", bare[n])
-        planned[n] = measure(plan("--set", f"vmCount={n}"))
-        row(f"make plan, dev stack, vmCount={n}", planned[n])
-    print("\nper added VM (CPU time; wall in brackets):")
-    for i, span in enumerate(("2 -> 20", "2 -> 200")):
-        p_cpu = per_vm({n: f.cpu for n, f in planned.items()})[i]
-        b_cpu = per_vm({n: f.cpu for n, f in bare.items()})[i]
-        p_wall = per_vm({n: f.wall for n, f in planned.items()})[i]
-        b_wall = per_vm({n: f.wall for n, f in bare.items()})[i]
+        commands[("floor", n)] = [sys.executable, "-c", FLOOR_PROGRAM, str(n)]
+        commands[("plan", n)] = plan("--set", f"vmCount={n}")
+    labels = {
+        "import": lambda n: "import floor: import + touch the SDK classes",
+        "floor": lambda n: f"program floor, {n} VMs",
+        "plan": lambda n: f"make plan, dev stack, vmCount={n}",
+    }
+    rounds: list[dict[tuple[str, int], Figure]] = []
+    for r in range(ROUNDS):
+        print(f"round {r + 1}/{ROUNDS} ...", file=sys.stderr, flush=True)
+        rounds.append({key: measure(cmd) for key, cmd in commands.items()})
+
+    print(f"median of {ROUNDS} interleaved rounds")
+    print(f"{'what':<46} {'wall s':>7} {'cpu s':>7} {'peak MiB':>9}")
+    for kind, n in commands:
+        f = median_of([rnd[(kind, n)] for rnd in rounds])
+        print(f"{labels[kind](n):<46} {f.wall:>7.2f} {f.cpu:>7.2f} {f.rss_mib:>9.0f}")
+
+    print("\nper added VM, CPU time (medians over the rounds; each ratio taken within its round):")
+    for lo, hi in ((SIZES[0], SIZES[1]), (SIZES[0], SIZES[-1])):
+        plans = [per_vm(rnd[("plan", lo)].cpu, rnd[("plan", hi)].cpu, lo, hi) for rnd in rounds]
+        floors = [per_vm(rnd[("floor", lo)].cpu, rnd[("floor", hi)].cpu, lo, hi) for rnd in rounds]
+        ratios = [p / b for p, b in zip(plans, floors, strict=True)]
+        each = ", ".join(f"{x:.2f}" for x in ratios)
         print(
-            f"  {span}: plan {p_cpu * 1000:.1f} ms ({p_wall * 1000:.1f}), floor {b_cpu * 1000:.1f} ms "
-            f"({b_wall * 1000:.1f}), plan/floor {p_cpu / b_cpu:.2f}x"
+            f"  {lo} -> {hi}: plan {statistics.median(plans) * 1000:.1f} ms, "
+            f"floor {statistics.median(floors) * 1000:.1f} ms, plan/floor {statistics.median(ratios):.2f}x"
+            f" (rounds: {each})" + ("  [18 VMs: within one run's noise]" if hi != SIZES[-1] else "")
         )
 
 

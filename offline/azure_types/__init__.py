@@ -89,6 +89,7 @@ class TypeViolation:
     message: str
 
 
+@cache  # one source file read per type, not per resource
 def api_version(token: str) -> str | None:
     """The Azure REST API version the installed SDK uses for a Pulumi type, from the
     resource class's docstring ("Uses Azure REST API version 2024-05-01.")."""
@@ -239,6 +240,7 @@ def _range(low: float | None, high: float | None) -> str:
     return f"{low if low is not None else 'any'}-{high if high is not None else 'any'}"
 
 
+@cache  # a few hundred property names, looked up ~600 times per VM-heavy plan
 def _normal(name: str) -> str:
     """`odata.type` and `odataType`, `IPAddress` and `IpAddress`: the same property."""
     return re.sub(r"[^a-z0-9]", "", name.lower())
