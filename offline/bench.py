@@ -35,9 +35,9 @@ FLOOR = (
 
 # The program floor, run the way the plan runs the real program (same engine, same GC setup).
 FLOOR_PROGRAM = (
-    "import gc, sys\n"
+    "import sys\n"
     "from offline import engine\n"
-    "gc.collect(); gc.freeze()\n"
+    "engine.gc_for_a_one_shot_process()\n"
     "run = engine.run_program('offline/floor', project='floor', stack='bench', config={'floor:vmCount': sys.argv[1]})\n"
     "assert run.error is None, run.error\n"
     "assert len(run.resources) == 8 + 3 * int(sys.argv[1]), len(run.resources)\n"

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import gc
 import hashlib
 import ipaddress
 import re
@@ -575,6 +576,23 @@ def load_invoke_answers(path: str | Path) -> dict[str, list[dict[str, Any]]]:
                 raise ValueError(f"{where}: only `args:` (an object) and `result:` are allowed")
         out[str(token)] = entries
     return out
+
+
+def gc_for_a_one_shot_process() -> None:
+    """Set the cyclic GC up for a process that runs one program and exits (the plan, the
+    bench's floor): call it after the imports.
+
+    What is loaded by then (the SDK's modules, ~100 MiB of objects) lives until exit, so it is
+    frozen out of every later collection. And the SDK allocates a few container objects per
+    input (Outputs, futures, tasks), so the default first-generation threshold (700) ran a
+    collection every few properties, each finding next to nothing: a 50,000 threshold cut
+    the plan's CPU time at 200 VMs by about a fifth with the same peak memory (measured
+    190 -> 194 MiB). Collections still run, so a program that does make cyclic garbage is
+    still collected.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 class RecordingMonitor(MockMonitor):

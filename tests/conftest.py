@@ -13,6 +13,10 @@ import pytest
 
 from offline import engine, stackfile
 
+# The suite runs ~170 programs in one process; the SDK's many small allocations would start
+# a (nearly fruitless) collection every few properties: the same GC setup as `make plan`.
+engine.gc_for_a_one_shot_process()
+
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "lb-vms"
 
