@@ -579,8 +579,8 @@ def load_invoke_answers(path: str | Path) -> dict[str, list[dict[str, Any]]]:
 
 
 def gc_for_a_one_shot_process() -> None:
-    """Set the cyclic GC up for a process that runs one program and exits (the plan, the
-    bench's floor): call it after the imports.
+    """Set the cyclic GC up for a process that runs programs and then exits (the plan, the
+    bench's floor, the test session): call it once, after the imports.
 
     What is loaded by then (the SDK's modules, ~100 MiB of objects) lives until exit, so it is
     frozen out of every later collection. And the SDK allocates a few container objects per
