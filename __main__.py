@@ -34,10 +34,10 @@ else:
     pulumi.export("privateFrontendIp", stack.frontend_ip)
 pulumi.export("url", stack.url)
 pulumi.export("adminEndpoints", stack.admin_endpoints)
+if stack.nat_port_range is not None:
+    pulumi.export("natPortRange", stack.nat_port_range)
 if stack.scale_set_name is not None:
     pulumi.export("scaleSetName", stack.scale_set_name)
-    if stack.nat_port_range is not None:
-        pulumi.export("natPortRange", stack.nat_port_range)
 else:
     pulumi.export("vmNames", stack.vm_names)
     pulumi.export("privateIps", stack.private_ips)

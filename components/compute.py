@@ -1,14 +1,16 @@
-"""The VMs: an availability set, and per VM a private NIC and a hardened VM."""
+"""The VMs: an availability set, and per VM a private NIC, a hardened VM and its health gate."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_random as random
 from pulumi_azure_native import compute, network
 
-from . import workload
+from . import gate, workload
 from .settings import MultiVmLoadBalancedArgs
 
 
@@ -43,6 +45,8 @@ class Compute:
     vms: list[compute.VirtualMachine]
     #: The Windows web-server bootstrap, one per VM (empty on Linux or with workload none).
     extensions: list[compute.VirtualMachineExtension]
+    #: The health gate of each VM (empty with workload none): see gate.py.
+    gates: list[compute.VirtualMachineRunCommandByVirtualMachine]
     #: The Windows admin password (secret); None on Linux.
     admin_password: pulumi.Output[str] | None
 
@@ -159,17 +163,77 @@ def security_profile(args: MultiVmLoadBalancedArgs) -> compute.SecurityProfileAr
     )
 
 
+def vm_model(name: str, index: int, args: MultiVmLoadBalancedArgs) -> dict[str, object]:
+    """Everything that makes VM `index` what it is, except its tags and its password (see
+    `replacement_trigger`): a change to any of it replaces the VM (and its NIC) create-first."""
+    image = IMAGES[args.os_type]
+    boot = workload.bootstrap_for(args)
+    zones = args.vm_zones
+    return {
+        "osType": args.os_type,
+        "image": [image.publisher, image.offer, image.sku, "latest"],
+        "vmSize": args.vm_size,
+        "osDiskType": args.os_disk_type,
+        "trustedLaunch": args.trusted_launch,
+        "encryptionAtHost": args.encryption_at_host,
+        "computerName": computer_name(name, index, args.os_type),
+        "adminUsername": args.admin_username,
+        "sshPublicKey": (args.ssh_public_key or "").strip() if args.os_type == "linux" else None,
+        # The Linux customData or the Windows extension's script, whole.
+        "bootstrap": hashlib.sha256(boot.encode()).hexdigest() if boot else None,
+        "zone": zones[(index - 1) % len(zones)] if zones else None,
+        # Joining another availability set needs a new VM (joins only at creation).
+        "availabilitySet": None if zones else [args.fault_domain_count, args.update_domain_count],
+    }
+
+
+def replacement_trigger(
+    name: str, index: int, args: MultiVmLoadBalancedArgs, password: pulumi.Output[str] | None
+) -> pulumi.Input[str]:
+    """The VM's `replacement_trigger`: a digest of `vm_model`, and of the admin password on
+    Windows (Azure does not change a password through the VM model, so a new one needs a new
+    VM). With the password it is a secret Output: Pulumi compares secrets by value
+    (pulumi/pulumi#21142) and stores this one encrypted, and it holds a digest, never the
+    password."""
+    digest = hashlib.sha256(json.dumps(vm_model(name, index, args), sort_keys=True).encode()).hexdigest()[:16]
+    if password is None:
+        return f"model:{digest}"
+    return pulumi.Output.secret(password).apply(
+        lambda p: f"model:{digest};password:{hashlib.sha256(('lbvms-admin-password:' + p).encode()).hexdigest()[:16]}"
+    )
+
+
 def build_compute(
     name: str,
     args: MultiVmLoadBalancedArgs,
     resource_group_name: pulumi.Input[str],
     subnet_id: pulumi.Input[str],
     backend_pool_id: pulumi.Input[str],
-    nat_rule_ids: list[pulumi.Output[str]],
     nic_nsg_id: pulumi.Input[str] | None,
     identity_id: pulumi.Input[str],
     opts: pulumi.ResourceOptions,
 ) -> Compute:
+    """The VMs, immutable: only tags change a VM in place. Any other change to what a VM is
+    (image, size, OS disk type, security profile, encryption at host, bootstrap, admin user or
+    password, zone, availability set) replaces it *create-first* through its
+    `replacement_trigger`, together with its NIC, so:
+
+    - the new VM has a new NIC of its own (a NIC serves one VM, and Azure may hold a deleted
+      VM's NIC for it for 180 s: NicReservedForAnotherVm), joins the pool (and, through the
+      pool, the admin NAT rule V2) and passes its health gate (gate.py) while the old VM
+      still serves;
+    - Pulumi deletes the old VM and NIC only after every create and update of the run has
+      finished (pulumi/pulumi deployment_executor.go `performDeletes`), so plain `pulumi up`
+      rolls every VM health-first, with no recipe. A replacement caused by the program
+      (replacement_trigger) creates first; so does one azure-native forces on an auto-named
+      resource (provider/pkg/provider/provider.go `Diff`: delete-before-replace only without
+      the `__createBeforeDelete` flag of a random auto-name), which VMs and NICs are.
+
+    Why a trigger and not `replace_on_changes` on each property: the bootstrap (customData,
+    the Windows script) and the password are not all VM inputs Pulumi can compare, and one
+    digest of the whole model says in the change plan that the VM's model changed. The NIC
+    carries the same trigger, so the pair is replaced together.
+    """
     zones = args.vm_zones
     # A VM cannot be in an availability set and a zone at once: zones replace the set.
     avset = (
@@ -183,7 +247,14 @@ def build_compute(
             platform_fault_domain_count=args.fault_domain_count,
             platform_update_domain_count=args.update_domain_count,
             tags=args.tags,
-            opts=opts,
+            # Create-only (availability-set-overview): a new set, which the VMs (whose
+            # model holds these counts) move to create-first; the old set goes after them.
+            opts=pulumi.ResourceOptions.merge(
+                opts,
+                pulumi.ResourceOptions(
+                    replace_on_changes=["platformFaultDomainCount", "platformUpdateDomainCount", "sku"]
+                ),
+            ),
         )
     )
     password = admin_password(name, args, opts)
@@ -191,11 +262,14 @@ def build_compute(
     boot = workload.bootstrap_for(args)
     user_data = boot if args.os_type == "linux" else None
     script = boot if args.os_type == "windows" else None
-    extensions: list[compute.VirtualMachineExtension] = []
+    gated = gate.needed(args)
 
     nics: list[network.NetworkInterface] = []
     vms: list[compute.VirtualMachine] = []
+    extensions: list[compute.VirtualMachineExtension] = []
+    gates: list[compute.VirtualMachineRunCommandByVirtualMachine] = []
     for i in range(1, args.vm_count + 1):
+        trigger = replacement_trigger(name, i, args, password)
         nic = network.NetworkInterface(
             f"{name}-nic-{i}",
             resource_group_name=resource_group_name,
@@ -205,17 +279,16 @@ def build_compute(
                     primary=True,
                     subnet=network.SubnetArgs(id=subnet_id),
                     private_ip_allocation_method="Dynamic",
-                    # No public IP: inbound comes through the LB only.
+                    # No public IP: inbound comes through the LB only; admin access too,
+                    # through the pool's NAT rule V2 (no per-NIC NAT rule).
                     load_balancer_backend_address_pools=[network.BackendAddressPoolArgs(id=backend_pool_id)],
-                    load_balancer_inbound_nat_rules=(
-                        [network.InboundNatRuleArgs(id=nat_rule_ids[i - 1])] if nat_rule_ids else None
-                    ),
                 )
             ],
             # On a subnet we do not own, the NSG guards each NIC instead of the subnet.
             network_security_group=network.NetworkSecurityGroupArgs(id=nic_nsg_id) if nic_nsg_id else None,
             tags=args.tags,
-            opts=opts,
+            # Replaced with its VM (same trigger): the new VM never shares the old one's NIC.
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(replacement_trigger=trigger)),
         )
         vm = compute.VirtualMachine(
             f"{name}-vm-{i}",
@@ -254,44 +327,32 @@ def build_compute(
                 boot_diagnostics=compute.BootDiagnosticsArgs(enabled=True)
             ),
             tags=args.tags,
-            # Create-only on a VM, which azure-native does not mark as such (Compute is not in
-            # its provider/pkg/gen/replacement.go): zones, availability-set membership ("A VM
-            # can only be added to an availability set at creation":
-            # https://learn.microsoft.com/azure/virtual-machines/availability-set-overview) and
-            # the image ("Changing property 'imageReference' is not allowed"). A change replaces
-            # the VM; the old one goes first because its NIC can serve one VM at a time.
-            # The bootstrap (customData, also create-only) applies at creation only: a new one
-            # would replace every VM at once, so it is ignored on existing VMs and rolled out
-            # one VM at a time by the recipe `make plan --diff` prints. New VMs (scale out)
-            # get the current one.
-            opts=pulumi.ResourceOptions.merge(
-                opts,
-                pulumi.ResourceOptions(
-                    replace_on_changes=["zones", "availabilitySet", "storageProfile.imageReference"],
-                    delete_before_replace=True,
-                    ignore_changes=["osProfile.customData"],
-                ),
-            ),
+            # Immutable: see this function's docstring.
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(replacement_trigger=trigger)),
         )
         nics.append(nic)
         vms.append(vm)
+        after: list[pulumi.Resource] = []
         if script is not None:
-            extensions.append(
-                compute.VirtualMachineExtension(
-                    f"{name}-vm-{i}-web",
-                    resource_group_name=resource_group_name,
-                    vm_name=vm.name,
-                    vm_extension_name=workload.EXTENSION_NAME,
-                    publisher=workload.EXTENSION_PUBLISHER,
-                    type=workload.EXTENSION_TYPE,
-                    type_handler_version=workload.EXTENSION_VERSION,
-                    auto_upgrade_minor_version=True,
-                    # No secret in the script, so plain settings (visible in the portal).
-                    settings={"commandToExecute": workload.encoded_command(script)},
-                    tags=args.tags,
-                    # Like customData on Linux: applied at creation, rolled out by recipe. A
-                    # settings change would rerun the script on every VM at the same time.
-                    opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(ignore_changes=["settings"])),
-                )
+            extension = compute.VirtualMachineExtension(
+                f"{name}-vm-{i}-web",
+                resource_group_name=resource_group_name,
+                # The VM's Azure name (a path parameter): a new VM gets a new extension.
+                vm_name=vm.name,
+                vm_extension_name=workload.EXTENSION_NAME,
+                publisher=workload.EXTENSION_PUBLISHER,
+                type=workload.EXTENSION_TYPE,
+                type_handler_version=workload.EXTENSION_VERSION,
+                auto_upgrade_minor_version=True,
+                # No secret in the script, so plain settings (visible in the portal).
+                settings={"commandToExecute": workload.encoded_command(script)},
+                tags=args.tags,
+                opts=opts,
             )
-    return Compute(availability_set=avset, nics=nics, vms=vms, extensions=extensions, admin_password=password)
+            extensions.append(extension)
+            after.append(extension)
+        if gated:
+            gates.append(gate.build_gate(name, i, args, resource_group_name, vm, after, opts))
+    return Compute(
+        availability_set=avset, nics=nics, vms=vms, extensions=extensions, gates=gates, admin_password=password
+    )

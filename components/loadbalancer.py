@@ -6,20 +6,22 @@ the LB's *known* name:
 `<resource group id>/providers/Microsoft.Network/loadBalancers/<name>/<kind>/<child>`.
 That is why the LB (alone) gets an explicit Azure name.
 
-The admin NAT rules are separate `InboundNatRule` resources instead, because NICs refer to
-them: Azure refuses to remove a NAT rule that a NIC still uses, and Pulumi deletes a
-resource only after everything that depends on it. As one inline list on the LB, scaling
-3 -> 2 VMs would update the LB (dropping rule 3) before NIC 3 is deleted, and fail; as
-resources the NICs depend on, NIC 3 goes first and its rule after it, in one `pulumi up`.
-The LB must then never declare `inboundNatRules` at all: pulumi-azure-native keeps the
-existing sub-resources of a property left unset on update (`MaintainSubResourceIfUnset`,
-provider/pkg/resources/resources.go: "When updating the parent, if the list of nested
-resources is not specified as a property on the parent, the child resources will be
-deleted ... if the list of nested resources was not originally specified inline, we'll
-maintain the existing sub-resources transparently"), and its docs on that property say:
-"Do not mix inline and standalone resource as they will conflict with each other,
-leading to resources deletion." The other references into the LB (pool, probe,
-frontend) never go away while the LB exists, so they stay inline.
+Admin access is one inbound NAT rule V2, a separate `InboundNatRule` resource: a frontend
+port range mapped to the admin port of every member of the backend pool, for fixed VMs and
+the scale set alike. Azure retires the per-NIC rules (V1) and NAT pools on 30 September
+2027 ("Inbound NAT rules", https://learn.microsoft.com/azure/load-balancer/inbound-nat-rules),
+and with V2 no NIC refers to a NAT rule: a VM joins admin access by joining the pool, so a
+replacement VM's new NIC needs nothing else, and a placement change keeps the rule (same
+logical and Azure name) and updates it in place. Azure gives each pool member one port of the
+range (adminEndpoints says how to look it up), so the range holds at least as many ports as
+the pool can hold members at once (old and new VMs during a roll), and is sized for the
+largest tier so that no change of vmCount or placement resizes it (`nat_port_count`).
+The LB never declares `inboundNatRules` inline: pulumi-azure-native keeps the existing
+sub-resources of a property left unset on update (`MaintainSubResourceIfUnset`,
+provider/pkg/resources/resources.go), and its docs on that property say: "Do not mix inline
+and standalone resource as they will conflict with each other, leading to resources
+deletion." The other references into the LB (pool, probe, frontend) never go away while the
+LB exists, so they stay inline.
 """
 
 from __future__ import annotations
@@ -36,19 +38,13 @@ FRONTEND = "frontend"
 POOL = "backend"
 PROBE = "health"
 OUTBOUND = "outbound"
-
-
-SCALE_SET_NAT_RULE = "admin-instances"
+#: Azure name of the admin NAT rule (V2), the same for every placement.
+ADMIN_NAT_RULE = "admin"
 
 
 def load_balancer_name(component: str) -> str:
     """The LB's fixed Azure name: its sub-resource IDs are built from it."""
     return f"{component}-lb"
-
-
-def nat_rule_name(index: int) -> str:
-    """Name of VM `index`'s (1-based) admin NAT rule; independent of vmCount."""
-    return f"admin-vm-{index}"
 
 
 @dataclass
@@ -58,7 +54,8 @@ class LoadBalancer:
     lb: network.LoadBalancer
     #: IDs taken from the created LB (so users of them wait for it).
     backend_pool_id: pulumi.Output[str]
-    nat_rule_ids: list[pulumi.Output[str]]
+    #: The admin NAT rule (V2) on the pool; None unless admin access is `nat`.
+    admin_nat_rule: network.InboundNatRule | None
 
 
 def build_load_balancer(
@@ -103,10 +100,6 @@ def build_load_balancer(
     # Outbound rules need a public frontend; an internal tier gets out through its
     # subnet's NAT gateway instead.
     outbound = public_ip is not None
-    # Per-VM admin NAT rules exist only with admin_access "nat"; a scale set, whose
-    # instances come and go, gets one rule on its pool with a port range (NAT rule V2).
-    scale_set = args.placement == "scaleSet"
-    nat_indexes = range(1, args.vm_count + 1) if args.admin_mode == "nat" and not scale_set else range(0)
     lb = network.LoadBalancer(
         f"{name}-lb",
         load_balancer_name=lb_name,
@@ -162,43 +155,37 @@ def build_load_balancer(
         opts=opts,
     )
 
-    def nat_rule(
-        logical: str,
-        rule_name: str,
-        port: int | None = None,
-        port_range: tuple[int, int] | None = None,
-    ) -> network.InboundNatRule:
-        """One admin NAT rule: a frontend `port` for one NIC, or a `port_range` over the
-        pool (NAT rule V2: Azure gives each pool member one port of the range)."""
-        return network.InboundNatRule(
-            logical,
+    admin_nat = None
+    if args.admin_mode == "nat":
+        first, last = args.nat_port_range
+        admin_nat = network.InboundNatRule(
+            f"{name}-admin-nat",
             resource_group_name=resource_group_name,
             # From the created LB, so the rule waits for it (and is deleted before it).
             load_balancer_name=lb.name,
-            inbound_nat_rule_name=rule_name,
+            inbound_nat_rule_name=ADMIN_NAT_RULE,
             frontend_ip_configuration=frontend,
             protocol="Tcp",
-            frontend_port=port,
-            frontend_port_range_start=port_range[0] if port_range else None,
-            frontend_port_range_end=port_range[1] if port_range else None,
-            backend_address_pool=pool if port_range else None,
+            frontend_port_range_start=first,
+            frontend_port_range_end=last,
+            backend_address_pool=pool,
             backend_port=args.admin_port,
             enable_floating_ip=False,
             enable_tcp_reset=True,
             idle_timeout_in_minutes=4,
-            opts=opts,
+            # Stacks deployed before every placement shared one rule had the scale set's
+            # under this name: the alias keeps it the same resource, and the Azure name's
+            # change (a path parameter) makes azure-native replace it delete-first, so the
+            # old range never holds the ports the new one takes.
+            opts=pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(name=f"{name}-nat-instances")])
+            ),
         )
-
-    nat_rules = [nat_rule(f"{name}-nat-{i}", nat_rule_name(i), port=args.nat_frontend_port(i)) for i in nat_indexes]
-    if scale_set and args.admin_mode == "nat":
-        last = args.nat_frontend_port(args.scale_set.max_count)
-        nat_rule(f"{name}-nat-instances", SCALE_SET_NAT_RULE, port_range=(args.nat_frontend_port_start, last))
 
     # Taken from the created LB's ID so that every NIC waits for the LB that holds them.
     return LoadBalancer(
         public_ip=public_ip,
         lb=lb,
         backend_pool_id=pulumi.Output.concat(lb.id, f"/backendAddressPools/{POOL}"),
-        # The rules' own IDs: each NIC then depends on its rule, so it is deleted first.
-        nat_rule_ids=[rule.id for rule in nat_rules],
+        admin_nat_rule=admin_nat,
     )

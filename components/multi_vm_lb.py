@@ -15,9 +15,9 @@ from pulumi_azure_native import resources
 
 from .aliases import drop_versioned_type_aliases
 from .bastion import build_bastion
-from .compute import build_compute
+from .compute import Compute, build_compute
 from .identity import build_identity
-from .loadbalancer import build_load_balancer, load_balancer_name
+from .loadbalancer import POOL, build_load_balancer, load_balancer_name
 from .monitoring import build_monitoring
 from .network import build_network
 from .scaleset import build_scale_set
@@ -45,7 +45,8 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
     public_host: pulumi.Output[str]
     #: URL of the first TCP load-balancing rule.
     url: pulumi.Output[str]
-    #: Per VM: `name`, `host`, `port` and the `command` to reach its admin port.
+    #: Per VM: `name`, `host`, `portRange`, the `mapping` command that tells its port, and the
+    #: `command` to reach it (Bastion: the tunnel command; scale set: one entry for all).
     admin_endpoints: pulumi.Output[list[dict[str, Any]]]
     #: Azure names of the VMs, VM 1 first.
     vm_names: pulumi.Output[list[str]]
@@ -64,7 +65,8 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
     vm_zones: list[str]
     #: The scale set's Azure name (placement scaleSet), else None.
     scale_set_name: pulumi.Output[str] | None
-    #: The admin NAT port range of the scale set ("50001-50010"), else None.
+    #: The admin NAT rule's frontend port range ("50001-50004"; NAT rule V2, every placement),
+    #: else None.
     nat_port_range: str | None
     #: Resource ID of the user-assigned identity every VM or instance carries.
     identity_id: pulumi.Output[str]
@@ -115,9 +117,7 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
                 name, args, rg_name, net.subnet_id, lb.backend_pool_id, nic_nsg, identity.id, child
             )
         else:
-            vms = build_compute(
-                name, args, rg_name, net.subnet_id, lb.backend_pool_id, lb.nat_rule_ids, nic_nsg, identity.id, child
-            )
+            vms = build_compute(name, args, rg_name, net.subnet_id, lb.backend_pool_id, nic_nsg, identity.id, child)
         vm_list = vms.vms if vms else []
         bastion = None
         if net.bastion_subnet_id is not None:
@@ -145,25 +145,18 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
             self.admin_endpoints = pulumi.Output.all(bastion.name, rg_name, *[vm.id for vm in vm_list]).apply(
                 lambda v: _bastion_endpoints(name, v[0], v[1], v[2:], args)
             )
-        elif args.admin_mode == "nat":
-            self.admin_endpoints = host.apply(lambda h: _admin_endpoints(name, h, args))
+        elif args.admin_mode == "nat" and vms is not None:
+            self.admin_endpoints = pulumi.Output.all(host, rg_name, *_private_ips(vms)).apply(
+                lambda v: _admin_endpoints(name, v[0], v[1], v[2:], args)
+            )
         else:
             self.admin_endpoints = pulumi.Output.from_input([])
         self.vm_names = pulumi.Output.all(*[vm.name for vm in vm_list]).apply(list)
         zones = args.vm_zones
         self.vm_zones = [zones[(i - 1) % len(zones)] for i in range(1, len(vm_list) + 1)] if zones else []
         self.scale_set_name = scale_set.vmss.name if scale_set else None
-        self.nat_port_range = (
-            f"{args.nat_frontend_port_start}-{args.nat_frontend_port(args.scale_set.max_count)}"
-            if scale_set is not None and args.admin_mode == "nat"
-            else None
-        )
-        self.private_ips = pulumi.Output.all(
-            *[
-                nic.ip_configurations.apply(lambda cfgs: (cfgs[0].private_ip_address or "") if cfgs else "")
-                for nic in (vms.nics if vms else [])
-            ]
-        ).apply(list)
+        self.nat_port_range = "{}-{}".format(*args.nat_port_range) if args.admin_mode == "nat" else None
+        self.private_ips = pulumi.Output.all(*(_private_ips(vms) if vms else [])).apply(list)
         self.resource_group_name = rg_name
         self.admin_password = vms.admin_password if vms else scale_set.admin_password if scale_set else None
         self.load_balancer_id = lb.lb.id
@@ -239,7 +232,7 @@ def _scale_set_endpoints(
         ]
     if args.admin_mode != "nat":
         return []
-    first, last = args.nat_frontend_port_start, args.nat_frontend_port(args.scale_set.max_count)
+    first, last = args.nat_port_range
     client = f"mstsc /v:{host}:<port>" if args.os_type == "windows" else f"ssh -p <port> {args.admin_username}@{host}"
     return [
         {
@@ -248,19 +241,36 @@ def _scale_set_endpoints(
             "portRange": f"{first}-{last}",
             # NAT rule V2 gives each instance one port of the range; the LB lists which.
             "mapping": f"az network lb list-mapping --resource-group {rg} --name {load_balancer_name(name)} "
-            "--backend-pool-name backend --request ip=<instance private ip>",
+            f"--backend-pool-name {POOL} --request ip=<instance private ip>",
             "command": client,
         }
     ]
 
 
-def _admin_endpoints(name: str, host: str, args: MultiVmLoadBalancedArgs) -> list[dict[str, Any]]:
-    endpoints: list[dict[str, Any]] = []
-    for i in range(1, args.vm_count + 1):
-        port = args.nat_frontend_port(i)
-        if args.os_type == "windows":
-            command = f"mstsc /v:{host}:{port}"
-        else:
-            command = f"ssh -p {port} {args.admin_username}@{host}"
-        endpoints.append({"name": f"{name}-vm-{i}", "host": host, "port": port, "command": command})
-    return endpoints
+def _private_ips(vms: Compute) -> list[pulumi.Output[str]]:
+    return [
+        nic.ip_configurations.apply(lambda cfgs: (cfgs[0].private_ip_address or "") if cfgs else "") for nic in vms.nics
+    ]
+
+
+def _admin_endpoints(
+    name: str, host: str, rg: str, private_ips: list[str], args: MultiVmLoadBalancedArgs
+) -> list[dict[str, Any]]:
+    """Per VM, how to reach its admin port through the NAT rule V2. Azure gives each pool
+    member one port of the range when it joins and does not document the order (its tutorial
+    shows the first VM on the first port), nor whether a NIC-based pool's GET lists the
+    mapping; its own lookup, `az network lb list-mapping` (REST
+    `queryInboundNatRulePortMapping`), tells it for the VM's private IP, which is filled in."""
+    first, last = args.nat_port_range
+    client = f"mstsc /v:{host}:<port>" if args.os_type == "windows" else f"ssh -p <port> {args.admin_username}@{host}"
+    return [
+        {
+            "name": f"{name}-vm-{i}",
+            "host": host,
+            "portRange": f"{first}-{last}",
+            "mapping": f"az network lb list-mapping --resource-group {rg} --name {load_balancer_name(name)} "
+            f"--backend-pool-name {POOL} --request ip={ip} --query 'inboundNatRulePortMappings[0].frontendPort'",
+            "command": client,
+        }
+        for i, ip in enumerate(private_ips, start=1)
+    ]

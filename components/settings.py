@@ -41,7 +41,15 @@ BASTION_SUBNET = "AzureBastionSubnet"  # the name Azure requires
 ADMIN_PORTS: dict[str, int] = {"linux": 22, "windows": 3389}
 
 MIN_VMS = 2  # an availability set needs two VMs for its 99.95% SLA
-MAX_VMS = 200  # Azure caps an availability set at 200 VMs
+MAX_VMS = 200  # VMs of placement zones (and Azure's cap on an availability set)
+#: Azure caps an availability set at 200 VMs
+#: (https://learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits#virtual-machines-limits),
+#: and a change replaces each VM create-first (compute.py), so the set holds up to twice
+#: vmCount during it: 100 VMs is the most that can still surge.
+MAX_AVSET_VMS = 100
+#: Ports of the admin NAT range for fixed VMs (and the least for a scale set): see
+#: `MultiVmLoadBalancedArgs.nat_port_count`.
+NAT_PORTS_FIXED = 2 * MAX_VMS
 AZURE_RESERVED_SUBNET_ADDRESSES = 5
 
 # Admin user names Azure refuses (compared case-insensitively), on both OSes: the
@@ -353,7 +361,9 @@ class ScaleSetSettings:
 
     min_count: int = setting(2, doc="Fewest instances autoscale keeps, 2 or more.")
     max_count: int = setting(
-        10, doc="Most instances autoscale adds, up to 1000; also the size of the admin NAT port range."
+        10,
+        doc="Most instances autoscale adds, up to 1000; with one MaxSurge batch, the size of the admin NAT port "
+        "range and of the subnet check.",
     )
     default_count: int = setting(2, doc="Instances at creation and when metrics are missing.")
     scale_out_cpu_percent: int = setting(70, doc="Average CPU % over 5 minutes above which one instance is added.")
@@ -392,7 +402,11 @@ class MultiVmLoadBalancedArgs:
         doc="`linux` (Ubuntu 24.04 LTS) or `windows` (Windows Server 2025 Azure Edition)",
         enum=OsType,
     )
-    vm_count: int = setting(2, doc="2-200 (two for the availability-set SLA; Azure caps a set at 200)")
+    vm_count: int = setting(
+        2,
+        doc="2-200, at most 100 with placement `availabilitySet` (two for the availability-set SLA; a change "
+        "replaces VMs create-first, so the set briefly holds twice vmCount, and Azure caps a set at 200)",
+    )
     vm_size: str = setting(
         "Standard_D2s_v5",
         doc="an Azure size name; must support Trusted Launch (unless `trustedLaunch: false`) and Premium "
@@ -459,9 +473,10 @@ class MultiVmLoadBalancedArgs:
     scale_set: ScaleSetSettings = setting(
         ScaleSetSettings(),
         doc="`scaleSet` placement only: 2 <= minCount <= defaultCount <= maxCount <= 1000; scale-in below "
-        "scale-out; cooldown 1-10080 minutes. The admin NAT port range holds maxCount ports. Rolling upgrades "
-        "of model changes: batch 5-100% (not every instance at once without `rollingMaxSurge`), max unhealthy "
-        "5-100%, max unhealthy upgraded 0-100%, pause 0-60 minutes between batches, `rollingMaxSurge` "
+        "scale-out; cooldown 1-10080 minutes. The admin NAT port range and the subnet hold maxCount plus one "
+        "MaxSurge batch. Rolling upgrades of model changes: batch 5-100% (not every instance at once without "
+        "`rollingMaxSurge`), max unhealthy 5-100%, max unhealthy upgraded 0-100%, pause 0-60 minutes between "
+        "batches, `rollingMaxSurge` "
         "true/false (new instances before old ones go)",
         example="{minCount: 2, maxCount: 10, defaultCount: 2}",
     )
@@ -490,8 +505,9 @@ class MultiVmLoadBalancedArgs:
     )
     nat_frontend_port_start: int = setting(
         50001,
-        doc="VM i's admin port is `start + i - 1`; the range must stay within 1-65534 and miss the `lbRules` "
-        "TCP frontend ports",
+        doc="first port of the admin NAT rule's range (NAT rule V2): 400 ports (a scale set: more if maxCount + "
+        "one MaxSurge batch is larger), one per VM as Azure assigns them (see adminEndpoints); the range must stay "
+        "within 1-65534 and miss the `lbRules` TCP frontend ports",
     )
     lb_rules: list[LbRule] = setting(
         [LbRule(frontend_port=80, backend_port=80, protocol="Tcp")],
@@ -507,7 +523,9 @@ class MultiVmLoadBalancedArgs:
     )
     vnet_address_space: str = setting("10.0.0.0/16", doc="an IPv4 CIDR, /8 to /29")
     subnet_prefix: str = setting(
-        "10.0.1.0/24", doc="/2 to /29 inside the VNet, with room for `vmCount` + 5 addresses Azure reserves"
+        "10.0.1.0/24",
+        doc="/2 to /29 inside the VNet, with room for twice `vmCount` (scale set: maxCount + one MaxSurge batch) "
+        "+ 5 addresses Azure reserves",
     )
     dns_label: str | None = setting(
         None, doc="3-63 lowercase letters, digits, `-`; gives `<label>.<region>.cloudapp.azure.com`"
@@ -573,9 +591,30 @@ class MultiVmLoadBalancedArgs:
         return ["VirtualNetwork"] if self.frontend_type == "internal" else ["Internet"]
 
     @property
-    def instance_count(self) -> int:
-        """How many admin ports and subnet addresses the compute can need at most."""
-        return self.scale_set.max_count if self.placement == "scaleSet" else self.vm_count
+    def pool_capacity(self) -> int:
+        """The most VMs the backend pool (and the subnet) can hold at once, which sizes the
+        admin NAT port range and the subnet check. Fixed VMs: twice vmCount, because one
+        `pulumi up` may replace every VM create-first, old and new both in the pool until
+        the old ones go at the end (compute.py). Scale set: maxCount plus one MaxSurge
+        batch, which a rolling upgrade adds before it removes old instances ("make sure you
+        have enough IP address quota and subnet space":
+        https://learn.microsoft.com/azure/virtual-machine-scale-sets/virtual-machine-scale-sets-maxsurge)."""
+        if self.placement == "scaleSet":
+            s = self.scale_set
+            surge = rolling_batch_size(s.max_count, s.rolling_batch_percent) if s.rolling_max_surge else 0
+            return s.max_count + surge
+        return 2 * self.vm_count
+
+    @property
+    def pool_capacity_reason(self) -> str:
+        """How `pool_capacity` was counted, in the user's keys."""
+        if self.placement == "scaleSet":
+            s = self.scale_set
+            if s.rolling_max_surge:
+                batch = rolling_batch_size(s.max_count, s.rolling_batch_percent)
+                return f"scaleSet.maxCount {s.max_count} + a MaxSurge batch of {batch}"
+            return f"scaleSet.maxCount {s.max_count}"
+        return f"twice vmCount {self.vm_count}, for old and new VMs during a replacement"
 
     @property
     def vm_zones(self) -> list[str]:
@@ -605,9 +644,26 @@ class MultiVmLoadBalancedArgs:
     def admin_port(self) -> int:
         return ADMIN_PORTS.get(self.os_type, 22)
 
-    def nat_frontend_port(self, index: int) -> int:
-        """Frontend port of VM `index`'s (1-based) admin NAT rule."""
-        return self.nat_frontend_port_start + index - 1
+    @property
+    def nat_port_count(self) -> int:
+        """Ports of the admin NAT rule's range: at least `pool_capacity` (Azure gives each pool
+        member one port and blocks the pool from growing past the range: "scaling up the
+        backend pool will be blocked", https://learn.microsoft.com/azure/load-balancer/inbound-nat-rules).
+        It is sized for the largest tier, not this one, so that no change of vmCount or
+        placement ever shrinks it under VMs that hold ports near its end (Azure documents no
+        order of assignment, nor what shrinking a range does to the members past it)."""
+        return max(NAT_PORTS_FIXED, self.pool_capacity if self.placement == "scaleSet" else 0)
+
+    @property
+    def nat_port_count_reason(self) -> str:
+        if self.nat_port_count > NAT_PORTS_FIXED:
+            return self.pool_capacity_reason
+        return f"room for twice the {MAX_VMS} VMs a tier may have, so vmCount and placement never resize it"
+
+    @property
+    def nat_port_range(self) -> tuple[int, int]:
+        """The admin NAT rule's frontend port range (NAT rule V2)."""
+        return self.nat_frontend_port_start, self.nat_frontend_port_start + self.nat_port_count - 1
 
 
 # --------------------------------------------------------------------------- rules
@@ -909,18 +965,17 @@ def _check_lb_rules(a: MultiVmLoadBalancedArgs) -> list[str]:
 def _check_nat_range(a: MultiVmLoadBalancedArgs) -> list[str]:
     start = a.nat_frontend_port_start
     if a.admin_mode != "nat":
-        return []  # no admin NAT rules, so no range to fit
+        return []  # no admin NAT rule, so no range to fit
     if not _port_ok(start, 1, 65534):
         return [f"natFrontendPortStart: {start!r} must be an integer 1-65534"]
-    count = a.instance_count
-    if not _port_ok(count, 1, MAX_SCALE_SET):
+    if not _counts_ok(a):
         return []  # the range is unknown; the count's own problem is reported
-    what = "scaleSet.maxCount" if a.placement == "scaleSet" else "vmCount"
-    end = a.nat_frontend_port(count)
+    count = a.nat_port_count
+    _, end = a.nat_port_range
     if end > 65534:
         return [
-            f"natFrontendPortStart: {start} + {what} {count} - 1 = {end} is past 65534; "
-            f"use a start of at most {65535 - count}"
+            f"natFrontendPortStart: {start} + {count} ports ({a.nat_port_count_reason}) - 1 = {end} is past "
+            f"65534; use a start of at most {65535 - count}"
         ]
     clashes = sorted(
         r.frontend_port
@@ -929,10 +984,22 @@ def _check_nat_range(a: MultiVmLoadBalancedArgs) -> list[str]:
     )
     if clashes:
         return [
-            f"natFrontendPortStart: the NAT range {start}-{end} overlaps the TCP frontend "
-            f"port(s) {', '.join(map(str, clashes))} of lbRules; move one of them"
+            f"natFrontendPortStart: the NAT range {start}-{end} ({a.nat_port_count_reason}) overlaps the TCP "
+            f"frontend port(s) {', '.join(map(str, clashes))} of lbRules; move one of them"
         ]
     return []
+
+
+def _counts_ok(a: MultiVmLoadBalancedArgs) -> bool:
+    """The counts `pool_capacity` reads are valid (else their own problems are reported)."""
+    if a.placement == "scaleSet":
+        s = a.scale_set
+        return (
+            _port_ok(s.max_count, MIN_VMS, MAX_SCALE_SET)
+            and _port_ok(s.rolling_batch_percent, 5, 100)
+            and isinstance(s.rolling_max_surge, bool)
+        )
+    return _port_ok(a.vm_count, MIN_VMS, MAX_VMS)
 
 
 def _check_probe(a: MultiVmLoadBalancedArgs, rules_ok: bool) -> list[str]:
@@ -992,12 +1059,11 @@ def _check_network(a: MultiVmLoadBalancedArgs) -> list[str]:
     if vnet is not None and not subnet.subnet_of(vnet):
         problems.append(f"subnetPrefix: {a.subnet_prefix!r} is not inside vnetAddressSpace {a.vnet_address_space!r}")
     usable = subnet.num_addresses - AZURE_RESERVED_SUBNET_ADDRESSES
-    count = a.instance_count
-    what = "scaleSet.maxCount" if a.placement == "scaleSet" else "vmCount"
-    if _port_ok(count, 1, MAX_SCALE_SET) and usable < count:
+    if _counts_ok(a) and usable < a.pool_capacity:
         problems.append(
             f"subnetPrefix: {a.subnet_prefix!r} holds {usable} VMs (Azure reserves "
-            f"{AZURE_RESERVED_SUBNET_ADDRESSES} addresses) but {what} is {count}; use a larger subnet"
+            f"{AZURE_RESERVED_SUBNET_ADDRESSES} addresses) but the pool can hold {a.pool_capacity} at once "
+            f"({a.pool_capacity_reason}); use a larger subnet"
         )
     return problems
 
@@ -1163,6 +1229,12 @@ def validate(
         problems.append(
             f"vmCount: {a.vm_count!r} must be an integer {MIN_VMS}-{MAX_VMS} (two for the "
             f"availability-set SLA; Azure caps a set at {MAX_VMS})"
+        )
+    elif a.placement == "availabilitySet" and a.vm_count > MAX_AVSET_VMS:
+        problems.append(
+            f"vmCount: {a.vm_count} is more than {MAX_AVSET_VMS} with placement availabilitySet: a change "
+            f"replaces each VM create-first, so the set would hold {2 * a.vm_count} VMs at once, past Azure's "
+            f"{MAX_VMS} per availability set; use at most {MAX_AVSET_VMS}, or placement zones or scaleSet"
         )
     if not isinstance(a.vm_size, str) or not _VM_SIZE.match(a.vm_size):
         problems.append(f"vmSize: {a.vm_size!r} must be an Azure VM size name, e.g. Standard_D2s_v5")

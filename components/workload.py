@@ -2,7 +2,8 @@
 IIS via the CustomScriptExtension on Windows, or the user's own file, or nothing.
 
 The built-in bootstrap files live under `components/bootstrap/` so they can be read,
-linted and validated as files; here they are only rendered (the probe path filled in).
+linted and validated as files. They do not depend on the probe: both answer HTTP 200 at every
+path, so changing the probe's path never replaces a VM and never fails one that is running.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ if TYPE_CHECKING:  # settings imports this module; the type is only for annotati
 BOOTSTRAP_DIR = Path(__file__).resolve().parent / "bootstrap"
 NGINX_CLOUD_INIT = BOOTSTRAP_DIR / "nginx-cloud-init.yaml"
 IIS_SCRIPT = BOOTSTRAP_DIR / "iis.ps1"
-PROBE_PATH_MARK = "__PROBE_PATH__"
 
 WORKLOADS: tuple[str, ...] = ("nginx", "iis", "none", "custom")
 BUILT_IN = {"nginx": "linux", "iis": "windows"}
@@ -33,8 +33,8 @@ CUSTOM_DATA_MAX_BYTES = 65535
 COMMAND_LINE_MAX = 8191
 POWERSHELL = "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand "
 
-# What the rendered files may receive as the probe path: it lands inside shell and
-# PowerShell single quotes, so nothing that could end a quote or start an expansion.
+# What the health gate's scripts (gate.py) may receive as the probe path: it lands inside
+# shell and PowerShell single quotes, so nothing that could end a quote or start an expansion.
 SAFE_PROBE_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 
 # CustomScriptExtension for Windows: current handler, minor versions upgraded by Azure.
@@ -50,25 +50,19 @@ def effective(workload: str | None, os_type: str) -> str:
     return workload if workload is not None else DEFAULT_FOR_OS.get(os_type, "none")
 
 
-def _render(template: Path, probe_path: str | None) -> str:
-    return template.read_text(encoding="utf-8").replace(PROBE_PATH_MARK, probe_path or "/")
-
-
-def bootstrap_text(os_type: str, workload: str, probe_path: str | None, custom_file: str | None) -> str | None:
+def bootstrap_text(os_type: str, workload: str, custom_file: str | None) -> str | None:
     """What runs at first boot: the cloud-init file of a Linux VM's customData, or the
     PowerShell script the CustomScriptExtension runs on Windows; None for none."""
     if workload in BUILT_IN and BUILT_IN[workload] == os_type:
-        return _render(NGINX_CLOUD_INIT if workload == "nginx" else IIS_SCRIPT, probe_path)
+        return (NGINX_CLOUD_INIT if workload == "nginx" else IIS_SCRIPT).read_text(encoding="utf-8")
     if workload == "custom" and custom_file:
         return Path(custom_file).read_text(encoding="utf-8")
     return None
 
 
 def bootstrap_for(args: MultiVmLoadBalancedArgs) -> str | None:
-    """What runs at first boot for these args: the OS default or chosen workload, rendered
-    with the probe's path (a Tcp probe has none)."""
-    probe_path = args.probe.path if args.probe.protocol != "Tcp" else None
-    return bootstrap_text(args.os_type, effective(args.workload, args.os_type), probe_path, args.workload_file)
+    """What runs at first boot for these args: the OS default or the chosen workload."""
+    return bootstrap_text(args.os_type, effective(args.workload, args.os_type), args.workload_file)
 
 
 def encoded_command(script: str) -> str:

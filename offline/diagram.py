@@ -158,6 +158,9 @@ def _section(run: ProgramRun, label: str) -> tuple[str, int, int]:
     vms = _all(run, ":VirtualMachine")
     nics = {r.outputs.get("id"): r for r in _all(run, ":NetworkInterface")}
     extensions = {_plain(r.inputs).get("vmName"): _plain(r.inputs) for r in _all(run, ":VirtualMachineExtension")}
+    run_commands = {
+        _plain(r.inputs).get("vmName"): _plain(r.inputs) for r in _all(run, ":VirtualMachineRunCommandByVirtualMachine")
+    }
 
     lb_in = _plain(lb.inputs) if lb else {}
     nat_rules = {
@@ -186,6 +189,8 @@ def _section(run: ProgramRun, label: str) -> tuple[str, int, int]:
             boot = f"  + {extensions[vm.outputs['name']].get('type', 'extension')}"
         else:
             boot = ""
+        if vm.outputs.get("name") in run_commands:
+            boot += f"  + run command {run_commands[vm.outputs['name']].get('runCommandName', '')}"
         zone = f" (zone {i['zones'][0]})" if i.get("zones") else ""
         vm_rows.append(
             (

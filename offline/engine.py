@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+from google.protobuf import struct_pb2
 from pulumi.output import Unknown
 from pulumi.runtime import config as runtime_config
 from pulumi.runtime import resource as sdk_resource
@@ -130,6 +131,12 @@ class Registered:
     ignore_changes: list[str] = field(default_factory=list)
     #: Aliases as sent: a URN string, or the spec's type (`type=...`) and name (`name=...`).
     aliases: list[str] = field(default_factory=list)
+    #: The `replacement_trigger` option's value as sent (None without one): plain, a `Secret`,
+    #: or unknown in a dry run. Pulumi replaces the resource when the old and the new value
+    #: are both set and differ (pulumi/pulumi#20936).
+    replacement_trigger: Any = None
+    #: URNs of the `replace_with` option: the resource is replaced whenever one of them is.
+    replace_with: list[str] = field(default_factory=list)
 
 
 def _alias(alias: Any) -> str:
@@ -232,6 +239,7 @@ KIND_ORDER = {
             "NetworkInterface",
             "VirtualMachine",
             "VirtualMachineExtension",
+            "VirtualMachineRunCommandByVirtualMachine",
             "VirtualMachineScaleSet",
             "AutoscaleSetting",
             "Workspace",
@@ -265,6 +273,10 @@ AZURE_TYPES: dict[str, tuple[str, str]] = {
     "azure-native:compute:VirtualMachineScaleSet": ("Microsoft.Compute/virtualMachineScaleSets", "vmScaleSetName"),
     "azure-native:monitor:AutoscaleSetting": ("Microsoft.Insights/autoscalesettings", "autoscaleSettingName"),
     "azure-native:compute:VirtualMachineExtension": ("Microsoft.Compute/virtualMachines", "vmExtensionName"),
+    "azure-native:compute:VirtualMachineRunCommandByVirtualMachine": (
+        "Microsoft.Compute/virtualMachines",
+        "runCommandName",
+    ),
     "azure-native:operationalinsights:Workspace": ("Microsoft.OperationalInsights/workspaces", "workspaceName"),
     "azure-native:monitor:ActionGroup": ("Microsoft.Insights/actionGroups", "actionGroupName"),
     "azure-native:monitor:MetricAlert": ("Microsoft.Insights/metricAlerts", "ruleName"),
@@ -279,7 +291,12 @@ AZURE_TYPES: dict[str, tuple[str, str]] = {
 
 
 #: Types above whose ID nests under another resource (their invoke IDs need the parent).
-CHILD_TYPES = {"InboundNatRule", "VirtualMachineExtension", "DiagnosticSetting"}
+CHILD_TYPES = {
+    "InboundNatRule",
+    "VirtualMachineExtension",
+    "VirtualMachineRunCommandByVirtualMachine",
+    "DiagnosticSetting",
+}
 
 
 def _identity_output(inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -351,6 +368,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
         elif args.typ == "azure-native:compute:VirtualMachineExtension":
             vm = inputs.get("vmName", "")
             rid = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}/providers/{arm_type}/{vm}/extensions/{name}"
+        elif args.typ == "azure-native:compute:VirtualMachineRunCommandByVirtualMachine":
+            vm = inputs.get("vmName", "")
+            rid = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}/providers/{arm_type}/{vm}/runCommands/{name}"
         elif args.typ == "azure-native:network:InboundNatRule":
             lb = inputs.get("loadBalancerName", "")
             rid = (
@@ -595,6 +615,17 @@ def gc_for_a_one_shot_process() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
+def _replacement_trigger(request: Any) -> Any:
+    """The request's `replacement_trigger` (a protobuf Value the SDK serialized like an input,
+    pulumi/runtime/resource.py `serialize_property(..., return_protobuf_value=True)`), read
+    back like the inputs: a secret becomes `Secret`, an unknown stays unknown."""
+    if not request.HasField("replacement_trigger"):
+        return None
+    holder = struct_pb2.Struct()
+    holder.fields["trigger"].CopyFrom(request.replacement_trigger)
+    return reveal_secrets(rpc.deserialize_properties(holder)).get("trigger")
+
+
 class RecordingMonitor(MockMonitor):
     """The SDK's mock monitor, plus a record of what each registration asked for."""
 
@@ -622,6 +653,8 @@ class RecordingMonitor(MockMonitor):
             delete_before_replace=bool(request.deleteBeforeReplace),
             ignore_changes=list(request.ignoreChanges),
             aliases=[_alias(a) for a in request.aliases],
+            replacement_trigger=_replacement_trigger(request),
+            replace_with=list(request.replace_with),
         )
         response = super().RegisterResource(request)
         record.inputs = reveal_secrets(rpc.deserialize_properties(request.object))

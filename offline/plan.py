@@ -1,11 +1,12 @@
 """Offline plan: what a stack would deploy, from the real program on the mock engine.
 
     python -m offline.plan [--stack dev] [--set key=value ...] [--secret key=value ...]
-                           [--json FILE] [--svg FILE] [--diff OLD.json] [--quiet]
+                           [--json FILE] [--svg FILE] [--diff OLD.json [--parallel N]] [--quiet]
 
 Config is merged as the Pulumi CLI would (Pulumi.yaml defaults, Pulumi.<stack>.yaml,
 then --set). Secret values come from --secret or from PLAN_SECRET_<key> environment
-variables and are never printed. No Azure account, no Pulumi CLI, no network.
+variables and are never printed; a --json plan holds only their salted hashes, which --diff
+compares (offline/changes.py). No Azure account, no Pulumi CLI, no network.
 
 Exit codes: 0 fine; 2 a bad config or file; 3 a mandatory policy violated (--policy-strict);
 4 with --diff, a change that Azure would refuse in part or that leaves no VM in rotation.
@@ -287,7 +288,7 @@ def _details(r: engine.Registered) -> list[str]:
         pools = ",".join(_short_id(p["id"]) for p in cfg.get("loadBalancerBackendAddressPools", []))
         nats = ",".join(_short_id(n["id"]) for n in cfg.get("loadBalancerInboundNatRules", []))
         public = "PUBLIC IP" if cfg.get("publicIPAddress") else "no public ip"
-        return [f"private {ip} pool={pools or '-'} nat={nats or '-'} {public}"]
+        return [f"private {ip} pool={pools or '-'}" + (f" nat={nats}" if nats else "") + f" {public}"]
     if kind == "VirtualMachine":
         image = i["storageProfile"]["imageReference"]
         disk = i["storageProfile"]["osDisk"]["managedDisk"]["storageAccountType"]
@@ -326,6 +327,11 @@ def _details(r: engine.Registered) -> list[str]:
         return [f"min={cap['minimum']} default={cap['default']} max={cap['maximum']}", *rules]
     if kind == "VirtualMachineExtension":
         return [f"{i['publisher']}/{i['type']} {i['typeHandlerVersion']} on {i['vmName']}"]
+    if kind == "VirtualMachineRunCommandByVirtualMachine":
+        wait = "waits for the script" if i.get("asyncExecution") is False else "does not wait"
+        fails = ", its failure fails the deployment" if i.get("treatFailureAsDeploymentFailure") else ""
+        timeout = i.get("timeoutInSeconds")
+        return [f"run command {i.get('runCommandName')} on {i['vmName']}: {wait}{fails}, timeout {timeout} s"]
     if kind == "Workspace":
         return [f"sku={i['sku']['name']} retention={i.get('retentionInDays')}d"]
     if kind == "DiagnosticSetting":
@@ -443,13 +449,43 @@ def render_text(result: engine.ProgramRun, cfg: stackfile.StackConfig, notes: Se
     return "\n".join(out) + "\n"
 
 
-def resources_json(result: engine.ProgramRun) -> list[dict[str, Any]]:
-    """Every resource as `--json` writes it (and `--diff` reads it), secrets masked."""
-    return [
-        {
+def trigger_json(value: Any) -> Any:
+    """A `replacement_trigger` as the plan writes it: None, the value, `[secret]`, or
+    `output<string>` when unknown (also a secret one: it counts as changed either way)."""
+    if value is None:
+        return None
+    if engine.is_unknown(value) or (isinstance(value, engine.Secret) and engine.is_unknown(value.value)):
+        return engine.UNKNOWN_TEXT
+    return masked(value)
+
+
+def secret_hashes(value: Any, salt: str, path: str = "") -> dict[str, str]:
+    """A salted hash of every known leaf under every secret in `value`, by input path
+    (`osProfile.adminPassword`): `--diff` sees which secret changed, no value is written."""
+    out: dict[str, str] = {}
+    if isinstance(value, engine.Secret):
+        for leaf_path, leaf in changes.leaf_paths(engine.plain(value.value), path):
+            if not engine.is_unknown(leaf):
+                out[leaf_path] = changes.secret_hash(salt, leaf)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            out.update(secret_hashes(v, salt, f"{path}.{k}" if path else k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out.update(secret_hashes(v, salt, f"{path}[{i}]"))
+    return out
+
+
+def resources_json(result: engine.ProgramRun, salt: str | None = None) -> list[dict[str, Any]]:
+    """Every resource as `--json` writes it (and `--diff` reads it), secrets masked; with a
+    `salt`, each secret's salted hash too (`secretHashes`, `replacementTriggerHash`)."""
+    out: list[dict[str, Any]] = []
+    for r in result.ordered():
+        entry: dict[str, Any] = {
             "urn": r.urn,
             "type": r.type,
             "name": r.name,
+            "custom": r.custom,
             "parent": r.parent,
             "dependencies": r.dependencies,
             "propertyDependencies": r.property_dependencies,
@@ -458,16 +494,29 @@ def resources_json(result: engine.ProgramRun) -> list[dict[str, Any]]:
             "replaceOnChanges": r.replace_on_changes,
             "deleteBeforeReplace": r.delete_before_replace,
             "ignoreChanges": r.ignore_changes,
+            "replacementTrigger": trigger_json(r.replacement_trigger),
+            "replaceWith": r.replace_with,
         }
-        for r in result.ordered()
-    ]
+        if salt is not None:
+            hashes = secret_hashes(r.inputs, salt)
+            if hashes:
+                entry["secretHashes"] = hashes
+            trigger = r.replacement_trigger
+            if isinstance(trigger, engine.Secret) and entry["replacementTrigger"] == MASK:
+                entry["replacementTriggerHash"] = changes.secret_hash(salt, engine.plain(trigger.value))
+        out.append(entry)
+    return out
 
 
-def plan_json(result: engine.ProgramRun, cfg: stackfile.StackConfig) -> dict[str, Any]:
+def plan_json(result: engine.ProgramRun, cfg: stackfile.StackConfig, salt: str | None = None) -> dict[str, Any]:
+    """The plan as `--json` writes it. `salt` salts the secret hashes (`--diff` passes the old
+    plan's, so that they compare); by default a new random one."""
+    salt = salt or changes.new_salt()
     return {
         "project": cfg.project,
         "stack": cfg.stack,
-        "resources": resources_json(result),
+        "secretSalt": salt,
+        "resources": resources_json(result, salt),
         "counts": result.counts(),
         "outputs": masked(result.outputs),
     }
@@ -492,6 +541,21 @@ def picture_path(requested: Path, project_dir: Path, stack: str, experiment: boo
     return requested
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return value
+
+
+def change_picture_path(svg: Path) -> Path:
+    """Where `--svg` with `--diff` draws the change's timeline: next to the picture."""
+    return svg.with_name(f"{svg.stem}-change.svg")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make plan", description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--stack", default="dev", help="stack name: reads Pulumi.<stack>.yaml (default dev)")
@@ -508,6 +572,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="OLD.json",
         help="compare with an earlier --json plan: what is created, updated, replaced, deleted, in what order, "
         "with how many VMs in rotation (exit 4 when unsafe)",
+    )
+    parser.add_argument(
+        "--parallel",
+        type=_positive,
+        metavar="N",
+        help="with --diff: the `pulumi up --parallel` to assume (default as the CLI: PULUMI_PARALLEL, else "
+        f"4 x the CPUs, here {changes.default_parallel()})",
     )
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
     parser.add_argument(
@@ -573,9 +644,7 @@ def _plan(args: argparse.Namespace) -> int:
         return 2
     violations = policies.check(result)
     type_violations, unchecked = azure_types.check(result)
-    # The plan as JSON is only for --diff and --json (about 1 ms per VM otherwise wasted).
-    new_plan = plan_json(result, cfg) if args.diff or args.json else {}
-    change = None
+    old_plan: dict[str, Any] | None = None
     if args.diff:
         try:
             old_plan = json.loads(args.diff.read_text())
@@ -584,7 +653,14 @@ def _plan(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as err:
             print(f"error: --diff {args.diff}: not a plan written by --json ({err})", file=sys.stderr)
             return 2
-        change = changes.compare(old_plan, new_plan)
+    # The plan as JSON is only for --diff and --json (about 1 ms per VM otherwise wasted). With
+    # --diff it reuses the old plan's salt, so that the secrets' hashes compare.
+    salt = old_plan.get("secretSalt") if old_plan is not None else None
+    salt = salt if isinstance(salt, str) and re.fullmatch(r"[0-9a-f]{32}", salt) else None
+    new_plan = plan_json(result, cfg, salt) if args.diff or args.json else {}
+    change = None
+    if old_plan is not None:
+        change = changes.compare(old_plan, new_plan, parallel=args.parallel)
         if not args.quiet:
             sys.stdout.write(changes.render(change) + "\n")
     if not args.quiet:
@@ -615,6 +691,13 @@ def _plan(args: argparse.Namespace) -> int:
                 f"Wrote {svg}"
                 + (f" (not {args.svg}: {', '.join(overrides_of(args))} change the config)" if svg != args.svg else "")
             )
+        if change is not None:
+            timeline = change_picture_path(svg)
+            timeline.write_text(
+                changes.timeline_svg(change, title=f"{cfg.project} / {cfg.stack}: VMs in rotation during the change")
+            )
+            if not args.quiet:
+                print(f"Wrote {timeline}")
     mandatory = [v for v in violations if v.level == "mandatory"]
     if args.policy_strict and (mandatory or type_violations):
         # A body Azure's published type rejects fails like a mandatory policy would.

@@ -82,7 +82,7 @@ class ScaleSetSettings(TypedDict, total=False):
     "Fewest instances autoscale keeps, 2 or more. Default: `2`."
 
     max_count: int
-    "Most instances autoscale adds, up to 1000; also the size of the admin NAT port range. Default: `10`."
+    "Most instances autoscale adds, up to 1000; with one MaxSurge batch, the size of the admin NAT port range and of the subnet check. Default: `10`."
 
     default_count: int
     "Instances at creation and when metrics are missing. Default: `2`."
@@ -119,7 +119,7 @@ class MultiVmLoadBalancedArgs(TypedDict, total=False):
     "`linux` (Ubuntu 24.04 LTS) or `windows` (Windows Server 2025 Azure Edition). Default: `linux`."
 
     vm_count: int
-    "2-200 (two for the availability-set SLA; Azure caps a set at 200). Default: `2`."
+    "2-200, at most 100 with placement `availabilitySet` (two for the availability-set SLA; a change replaces VMs create-first, so the set briefly holds twice vmCount, and Azure caps a set at 200). Default: `2`."
 
     vm_size: str
     "an Azure size name; must support Trusted Launch (unless `trustedLaunch: false`) and Premium storage if `osDiskType` is Premium. Default: `Standard_D2s_v5`."
@@ -152,7 +152,7 @@ class MultiVmLoadBalancedArgs(TypedDict, total=False):
     'zone names among `1`, `2`, `3`, no repeats; `zones` and `scaleSet` only (a scale set with `[]` spreads over fault domains). Default: `["1", "2", "3"]`.'
 
     scale_set: ScaleSetSettings
-    "`scaleSet` placement only: 2 <= minCount <= defaultCount <= maxCount <= 1000; scale-in below scale-out; cooldown 1-10080 minutes. The admin NAT port range holds maxCount ports. Rolling upgrades of model changes: batch 5-100% (not every instance at once without `rollingMaxSurge`), max unhealthy 5-100%, max unhealthy upgraded 0-100%, pause 0-60 minutes between batches, `rollingMaxSurge` true/false (new instances before old ones go). Default: `{minCount: 2, maxCount: 10, defaultCount: 2, scaleOutCpuPercent: 70, scaleInCpuPercent: 30, cooldownMinutes: 5, rollingBatchPercent: 20, rollingMaxUnhealthyPercent: 20, rollingMaxUnhealthyUpgradedPercent: 20, rollingPauseMinutes: 2, rollingMaxSurge: true}`."
+    "`scaleSet` placement only: 2 <= minCount <= defaultCount <= maxCount <= 1000; scale-in below scale-out; cooldown 1-10080 minutes. The admin NAT port range and the subnet hold maxCount plus one MaxSurge batch. Rolling upgrades of model changes: batch 5-100% (not every instance at once without `rollingMaxSurge`), max unhealthy 5-100%, max unhealthy upgraded 0-100%, pause 0-60 minutes between batches, `rollingMaxSurge` true/false (new instances before old ones go). Default: `{minCount: 2, maxCount: 10, defaultCount: 2, scaleOutCpuPercent: 70, scaleInCpuPercent: 30, cooldownMinutes: 5, rollingBatchPercent: 20, rollingMaxUnhealthyPercent: 20, rollingMaxUnhealthyUpgradedPercent: 20, rollingPauseMinutes: 2, rollingMaxSurge: true}`."
 
     frontend_type: FrontendType
     "`public` (Standard static public IP) or `internal` (private frontend on the VMs' subnet, no public IP; an internal tier on a created subnet gets a NAT gateway for egress). Default: `public`."
@@ -167,7 +167,7 @@ class MultiVmLoadBalancedArgs(TypedDict, total=False):
     "`true` encrypts temp disks and caches on the host; register the feature first (see Security). Default: `false`."
 
     nat_frontend_port_start: int
-    "VM i's admin port is `start + i - 1`; the range must stay within 1-65534 and miss the `lbRules` TCP frontend ports. Default: `50001`."
+    "first port of the admin NAT rule's range (NAT rule V2): 400 ports (a scale set: more if maxCount + one MaxSurge batch is larger), one per VM as Azure assigns them (see adminEndpoints); the range must stay within 1-65534 and miss the `lbRules` TCP frontend ports. Default: `50001`."
 
     lb_rules: list[LbRule]
     "at least one; ports 1-65534 / 1-65535; `Tcp` or `Udp`; no repeated frontend or backend port per protocol; not the admin port. Default: `[{frontendPort: 80, backendPort: 80, protocol: Tcp}]`."
@@ -179,7 +179,7 @@ class MultiVmLoadBalancedArgs(TypedDict, total=False):
     "an IPv4 CIDR, /8 to /29. Default: `10.0.0.0/16`."
 
     subnet_prefix: str
-    "/2 to /29 inside the VNet, with room for `vmCount` + 5 addresses Azure reserves. Default: `10.0.1.0/24`."
+    "/2 to /29 inside the VNet, with room for twice `vmCount` (scale set: maxCount + one MaxSurge batch) + 5 addresses Azure reserves. Default: `10.0.1.0/24`."
 
     dns_label: str
     "3-63 lowercase letters, digits, `-`; gives `<label>.<region>.cloudapp.azure.com`. Default: none."

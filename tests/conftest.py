@@ -34,11 +34,19 @@ EXTENSION = "azure-native:compute:VirtualMachineExtension"
 PASSWORD = "random:index/randomPassword:RandomPassword"
 NAT_RULE = "azure-native:network:InboundNatRule"
 IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
+GATE = "azure-native:compute:VirtualMachineRunCommandByVirtualMachine"
 
 
 def nat_rules(run: engine.ProgramRun) -> dict[str, engine.Registered]:
     """The admin NAT rules (their own resources, not inline on the LB) by Azure name."""
     return {r.inputs["inboundNatRuleName"]: r for r in run.of_type(NAT_RULE)}
+
+
+def admin_nat_rule(run: engine.ProgramRun) -> engine.Registered:
+    """The one admin NAT rule (V2) of every placement, after checking it is the only one."""
+    rules = nat_rules(run)
+    assert list(rules) == ["admin"], list(rules)
+    return rules["admin"]
 
 
 def _ssh_string(data: bytes) -> bytes:

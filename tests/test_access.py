@@ -107,7 +107,7 @@ def test_scaling_out_under_bastion_changes_no_existing_resource() -> None:
     before = {r.urn: plain(r.inputs) for r in old.resources}
     after = {r.urn: plain(r.inputs) for r in new.resources}
     assert [u.rsplit("::", 1)[1] for u in before if before[u] != after[u]] == []
-    assert sorted(u.rsplit("::", 1)[1] for u in set(after) - set(before)) == ["web-nic-3", "web-vm-3"]
+    assert sorted(u.rsplit("::", 1)[1] for u in set(after) - set(before)) == ["web-nic-3", "web-vm-3", "web-vm-3-gate"]
 
 
 # ------------------------------------------------------------------ VM hardening

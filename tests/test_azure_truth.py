@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 import yaml
 from conftest import (
+    AVSET,
     IDENTITY,
     LB,
     NAT_RULE,
@@ -154,41 +155,43 @@ def delete_problems(old: ProgramRun, new: ProgramRun) -> list[str]:
 
 
 @pytest.mark.parametrize(("stack", "extra"), [("dev", []), ("prod", ["web-vm-3-web"])])
-def test_scaling_in_deletes_vm_nic_and_nat_rule_in_that_order_and_changes_nothing_else(
-    stack: str, extra: list[str]
-) -> None:
+def test_scaling_in_deletes_the_vm_its_nic_and_gate_and_changes_nothing_else(stack: str, extra: list[str]) -> None:
     old = ok(run_stack(stack, overrides={"vmCount": 3}))
     new = ok(run_stack(stack, overrides={"vmCount": 2}))
     new_by_urn = {r.urn: r for r in new.resources}
     removed = sorted(short(r.urn) for r in old.resources if r.urn not in new_by_urn)
-    assert removed == sorted(["web-vm-3", "web-nic-3", "web-nat-3", *extra])
+    assert removed == sorted(["web-vm-3", "web-nic-3", "web-vm-3-gate", *extra])
     changed = [
         short(r.urn)
         for r in old.resources
         if r.urn in new_by_urn and plain(r.inputs) != plain(new_by_urn[r.urn].inputs)
     ]
-    assert changed == []  # the LB is untouched: no update can pull the rule from under NIC 3
+    # The LB and the admin NAT rule are untouched: NAT rule V2 follows the pool, whose member
+    # leaves with its NIC (deleted after its VM, which depends on it).
+    assert changed == []
     by_name = {r.name: r for r in old.resources}
-    assert by_name["web-nat-3"].urn in by_name["web-nic-3"].dependencies
     assert by_name["web-nic-3"].urn in by_name["web-vm-3"].dependencies
+    assert by_name["web-vm-3"].urn in by_name["web-vm-3-gate"].dependencies
     assert delete_problems(old, new) == []
 
 
-def test_switching_nat_to_bastion_drops_the_nic_references_before_the_rules_go() -> None:
+def test_switching_nat_to_bastion_deletes_the_one_rule_no_nic_refers_to() -> None:
     old = ok(run_stack(overrides={"vmCount": 3}))
     new = ok(run_stack(overrides={"vmCount": 3, "adminAccess": "bastion"}))
-    assert len(old.of_type(NAT_RULE)) == 3 and new.of_type(NAT_RULE) == []
-    for nic in new.of_type(NIC):
+    assert len(old.of_type(NAT_RULE)) == 1 and new.of_type(NAT_RULE) == []
+    for nic in old.of_type(NIC) + new.of_type(NIC):
         assert "loadBalancerInboundNatRules" not in nic.inputs["ipConfigurations"][0]
     assert delete_problems(old, new) == []
 
 
-def test_the_check_catches_the_old_inline_design() -> None:
-    """The check above can fail: a NAT rule deleted while a surviving NIC still uses it."""
+def test_the_check_catches_a_deleted_resource_a_survivor_references() -> None:
+    """The check above can fail: the identity deleted while the surviving VMs carry it."""
     old = ok(run_stack(overrides={"vmCount": 3}))
     new = ok(run_stack(overrides={"vmCount": 3}))
-    new.resources = [r for r in new.resources if r.name != "web-nat-3"]
-    assert delete_problems(old, new) == ["web-nat-3 is deleted while web-nic-3 still references it"]
+    new.resources = [r for r in new.resources if r.name != "web-identity"]
+    assert [p for p in delete_problems(old, new) if p.startswith("web-identity is deleted")] == [
+        f"web-identity is deleted while web-vm-{i} still references it" for i in (1, 2, 3)
+    ]
 
 
 def test_the_lb_never_declares_nat_rules_inline() -> None:
@@ -250,8 +253,11 @@ def test_create_only_properties_replace_instead_of_failing_in_place(dev: Program
     # azure-native replaces a public IP only for location, version, prefix and SKU
     # (provider/pkg/gen/replacement.go); Azure refuses zone changes in place.
     assert dev.one(PIP).replace_on_changes == ["zones"]
+    # VMs are immutable: their replacement_trigger (compute.py) covers zones, the
+    # availability set and the image, and replaces them create-first.
     for vm in dev.of_type(VM):
-        assert set(vm.replace_on_changes) == {"zones", "availabilitySet", "storageProfile.imageReference"}
+        assert vm.replace_on_changes == [] and vm.replacement_trigger is not None
+    assert dev.one(AVSET).replace_on_changes == ["platformFaultDomainCount", "platformUpdateDomainCount", "sku"]
 
 
 # ------------------------------------------------------------------ 9. IIS script
@@ -262,13 +268,6 @@ def test_iis_script_installs_the_module_it_imports_before_importing_it() -> None
     install = next(line for line in text.splitlines() if line.startswith("Install-WindowsFeature"))
     assert "Web-Server" in install and "Web-Scripting-Tools" in install
     assert text.index("Web-Scripting-Tools -IncludeManagementTools") < text.index("Import-Module WebAdministration")
-
-
-def test_bootstrap_files_name_the_module_that_renders_them() -> None:
-    for path in (IIS_SCRIPT, NGINX_CLOUD_INIT):
-        text = path.read_text()
-        assert "components/workload.py" in text and "components/bootstrap.py" not in text
-        assert (ROOT / "components" / "workload.py").exists()
 
 
 # ------------------------------------------------------------------ 10. resource providers

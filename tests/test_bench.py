@@ -22,7 +22,7 @@ def test_the_floor_registers_the_dev_stacks_resources_type_for_type() -> None:
 
     assert custom_types(floor) == custom_types(dev)
     # Same shape below one component, as the bench program asserts at every size.
-    assert len(floor.resources) == 8 + 3 * 2 == len(dev.resources)
+    assert len(floor.resources) == 9 + 3 * 2 == len(dev.resources)
     assert [r.type for r in floor.resources if not r.custom] == ["floor:index:Floor"]
 
 

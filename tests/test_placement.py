@@ -60,7 +60,7 @@ def test_zonal_scale_out_keeps_every_vm_in_its_zone() -> None:
     before = {r.urn: plain(r.inputs) for r in old.resources}
     after = {r.urn: plain(r.inputs) for r in new.resources}
     assert [u.rsplit("::", 1)[1] for u in before if before[u] != after[u]] == []
-    assert sorted(u.rsplit("::", 1)[1] for u in set(after) - set(before)) == ["web-nat-4", "web-nic-4", "web-vm-4"]
+    assert sorted(u.rsplit("::", 1)[1] for u in set(after) - set(before)) == ["web-nic-4", "web-vm-4", "web-vm-4-gate"]
 
 
 def test_availability_set_placement_has_no_zones(dev: ProgramRun) -> None:
@@ -108,11 +108,15 @@ def test_scale_set_admin_access_is_one_nat_rule_v2_on_the_pool(scale_set: Progra
     assert "inboundNatRules" not in lb.inputs
     [resource] = scale_set.of_type(NAT_RULE)
     rule = resource.inputs
-    assert (resource.name, rule["inboundNatRuleName"]) == ("web-nat-instances", "admin-instances")
-    assert (rule["frontendPortRangeStart"], rule["frontendPortRangeEnd"], rule["backendPort"]) == (50001, 50010, 22)
+    # The same logical and Azure name as with fixed VMs, so a placement change updates it.
+    assert (resource.name, rule["inboundNatRuleName"]) == ("web-admin-nat", "admin")
+    # The fixed VMs' 400 ports, more than maxCount 10 + one MaxSurge batch (20% of 10 = 2).
+    assert (rule["frontendPortRangeStart"], rule["frontendPortRangeEnd"], rule["backendPort"]) == (50001, 50400, 22)
     assert rule["backendAddressPool"] == {"id": f"{lb.id}/backendAddressPools/backend"}
     assert "frontendPort" not in rule
-    assert scale_set.outputs["natPortRange"] == "50001-50010"
+    assert scale_set.outputs["natPortRange"] == "50001-50400"
+    # A stack deployed with the scale set's former rule keeps it as the same resource.
+    assert any(a.endswith("web-nat-instances") for a in resource.aliases), resource.aliases
 
 
 def test_scale_set_repairs_instances_that_fail_the_health_extension(scale_set: ProgramRun) -> None:
@@ -173,7 +177,16 @@ def test_autoscale_follows_cpu_within_the_configured_bounds() -> None:
         assert r["metricTrigger"]["metricResourceUri"] == run.one(VMSS).id
         assert (r["metricTrigger"]["timeWindow"], r["scaleAction"]["cooldown"]) == ("PT5M", "PT10M")
     assert run.one(VMSS).inputs["sku"]["capacity"] == 4
-    assert [r.inputs["frontendPortRangeEnd"] for r in run.of_type(NAT_RULE)] == [50012]
+    assert [r.inputs["frontendPortRangeEnd"] for r in run.of_type(NAT_RULE)] == [50400]
+
+
+def test_a_scale_set_larger_than_400_gets_maxcount_plus_a_surge_batch_of_admin_ports() -> None:
+    run = ok(
+        run_stack(overrides={"placement": "scaleSet", "scaleSet": {"maxCount": 500}, "subnetPrefix": "10.0.0.0/22"})
+    )
+    # 500 + a MaxSurge batch of 100 (20% of 500).
+    assert [r.inputs["frontendPortRangeEnd"] for r in run.of_type(NAT_RULE)] == [50600]
+    assert run.outputs["natPortRange"] == "50001-50600"
 
 
 def test_scale_set_without_zones_spreads_over_fault_domains() -> None:
@@ -274,13 +287,20 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "nat_range_cannot_hold_max_count",
-        {"placement": "scaleSet", "natFrontendPortStart": 65530},
-        "natFrontendPortStart: 65530 + scaleSet.maxCount 10 - 1 = 65539 is past 65534",
+        {
+            "placement": "scaleSet",
+            "natFrontendPortStart": 64400,
+            "scaleSet": {"maxCount": 1000},
+            "subnetPrefix": "10.0.0.0/20",
+        },
+        "natFrontendPortStart: 64400 + 1200 ports (scaleSet.maxCount 1000 + a MaxSurge batch of 200) - 1 = 65599 is "
+        "past 65534; use a start of at most 64335",
     ),
     (
         "subnet_cannot_hold_max_count",
-        {"placement": "scaleSet", "subnetPrefix": "10.0.1.0/29"},
-        "subnetPrefix: '10.0.1.0/29' holds 3 VMs (Azure reserves 5 addresses) but scaleSet.maxCount is 10",
+        {"placement": "scaleSet", "subnetPrefix": "10.0.1.0/28", "scaleSet": {"maxCount": 10}},
+        "subnetPrefix: '10.0.1.0/28' holds 11 VMs (Azure reserves 5 addresses) but the pool can hold 12 at once "
+        "(scaleSet.maxCount 10 + a MaxSurge batch of 2); use a larger subnet",
     ),
     # Rolling upgrade ranges: Compute REST spec, RollingUpgradePolicy.
     (

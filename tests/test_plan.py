@@ -54,10 +54,11 @@ def test_plan_shows_what_a_reviewer_checks(capsys: pytest.CaptureFixture[str]) -
     for expected in [
         "sku=Standard Static ip=20.31.46.234",
         "rule tcp-80: Tcp 80 -> 80 pool=backend probe=health disableOutboundSnat=True",
-        "web-nat-2  admin-vm-2: Tcp 50002 -> 22",
+        "web-admin-nat  admin: Tcp 50001-50400 -> 22 pool=backend",
         "subnet vms 10.0.1.0/24 nsg=yes defaultOutbound=False",
         "4096 Deny  *   * -> port *  (deny-all-inbound)",
-        "web-nic-1  private 10.0.1.4* pool=backend nat=admin-vm-1 no public ip",  # * : Azure assigns it
+        "web-nic-1  private 10.0.1.4* pool=backend no public ip",  # * : Azure assigns it
+        "web-vm-1-gate  run command health-gate on web-vm-1",
         "web-vm-2  Standard_D2s_v5 ubuntu-24_04-lts/server disk=StandardSSD_LRS TrustedLaunch",
         'url: "output<string>"',  # built on the IP's DNS settings, unknown in a preview
     ]:
@@ -166,11 +167,12 @@ def test_committed_picture_is_current(stack: str) -> None:
     assert diagram.render(recorded(stack), title=f"lb-vms / {stack}") == committed
 
 
-def test_picture_shows_every_vm_with_its_nat_port_and_caps_large_stacks() -> None:
+def test_picture_shows_every_vm_with_its_gate_and_caps_large_stacks() -> None:
     svg = diagram.render(recorded("dev", "vmCount=3"))
     for i in (1, 2, 3):
         assert f"web-vm-{i}</text>" in svg
-        assert f"NAT {50000 + i} -&gt; 22" in svg
+    assert svg.count("+ cloud-init  + run command health-gate") == 3
+    assert "NAT rule V2: ports 50001-50400 -&gt; 22 over the pool" in svg
     big = diagram.render(recorded("dev", "vmCount=15"))
     assert "web-vm-12</text>" in big and "web-vm-13</text>" not in big
     assert "... and 3 more VMs" in big

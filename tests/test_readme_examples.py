@@ -97,7 +97,8 @@ def test_the_plans_own_exit_code_is_that_of_running_it_directly(tmp_path: Path) 
     """README: make exits 2 for any failure; `python -m offline.plan` returns the plan's code."""
     old = tmp_path / "old.json"
     assert plan.main(["--quiet", "--json", str(old)]) == 0
-    command = [sys.executable, "-m", "offline.plan", "--quiet", "--set", "vmSize=Standard_D4s_v5", "--diff", str(old)]
+    # A subnet prefix change under running VMs: Azure refuses it (exit 4).
+    command = [sys.executable, "-m", "offline.plan", "--quiet", "--set", "subnetPrefix=10.0.1.0/25", "--diff", str(old)]
     env = {k: v for k, v in os.environ.items() if not k.startswith(plan.SECRET_ENV_PREFIX)}
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == changes.UNSAFE_EXIT == 4

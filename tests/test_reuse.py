@@ -17,7 +17,7 @@ from typing import Any
 
 import pulumi
 import pytest
-from conftest import LB, NAT_RULE, NIC, NSG, PIP, ROOT, SSH_KEY, VM, VNET, nat_rules, ok, run_stack, single_problem
+from conftest import LB, NAT_RULE, NIC, NSG, PIP, ROOT, SSH_KEY, VM, VNET, admin_nat_rule, ok, run_stack, single_problem
 
 from components import ConfigError, LbRule, MultiVmLoadBalanced, MultiVmLoadBalancedArgs
 from offline import engine, plan
@@ -92,8 +92,9 @@ def test_internal_frontend_takes_a_static_address_and_nat_when_asked() -> None:
     run = ok(run_stack(overrides={"frontendType": "internal", "frontendPrivateIp": "10.0.1.10", "adminAccess": "nat"}))
     [frontend] = run.one(LB).inputs["frontendIPConfigurations"]
     assert (frontend["privateIPAllocationMethod"], frontend["privateIPAddress"]) == ("Static", "10.0.1.10")
-    assert [r.inputs["frontendPort"] for _, r in sorted(nat_rules(run).items())] == [50001, 50002]
-    assert run.outputs["adminEndpoints"][0]["command"] == "ssh -p 50001 azureuser@10.0.1.10"
+    rule = admin_nat_rule(run)
+    assert (rule.inputs["frontendPortRangeStart"], rule.inputs["frontendPortRangeEnd"]) == (50001, 50400)
+    assert run.outputs["adminEndpoints"][0]["command"] == "ssh -p <port> azureuser@10.0.1.10"
 
 
 def test_internal_monitoring_skips_public_ip_logs_and_snat() -> None:
@@ -146,12 +147,13 @@ def test_two_instances_in_one_stack_do_not_clash() -> None:
 
     run = run_inline(program)
     urns = [r.urn for r in run.resources]
-    assert len(urns) == len(set(urns)) == 2 * 14
+    assert len(urns) == len(set(urns)) == 2 * 15
     explicit = [r.inputs["loadBalancerName"] for r in run.of_type(LB)]
     assert sorted(explicit) == ["api-lb", "web-lb"]
     computer_names = [r.inputs["osProfile"]["computerName"] for r in run.of_type(VM)]
     assert len(set(computer_names)) == 4
-    # Azure identities: NAT rules share names (admin-vm-1) but live under different LBs.
+    # Azure identities: NAT rules and gates share names (admin, health-gate) but live under
+    # different LBs and VMs.
     azure_ids = [r.id for r in run.resources if r.custom]
     assert len(azure_ids) == len(set(azure_ids))
 
@@ -219,7 +221,7 @@ def test_example_lets_only_the_web_subnet_reach_the_business_port(example: Progr
 def test_example_plans_with_make_plan_machinery(capsys: pytest.CaptureFixture[str]) -> None:
     assert plan.main(["--dir", str(EXAMPLE)]) == 0
     out = capsys.readouterr().out
-    assert "Resources: 25 to create" in out
+    assert "Resources: 29 to create" in out
     assert "lb-vms-n-tier-dev" in out
 
 

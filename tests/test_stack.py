@@ -13,6 +13,7 @@ from conftest import (
     AVSET,
     COMPONENT,
     EXTENSION,
+    GATE,
     IDENTITY,
     LB,
     NAT_RULE,
@@ -24,7 +25,7 @@ from conftest import (
     SSH_KEY,
     VM,
     VNET,
-    nat_rules,
+    admin_nat_rule,
     ok,
     run_stack,
 )
@@ -61,11 +62,12 @@ def test_dev_stack_registers_exactly_the_linux_architecture(dev: ProgramRun) -> 
         NSG: 1,
         PIP: 1,
         LB: 1,
-        NAT_RULE: 2,
+        NAT_RULE: 1,
         IDENTITY: 1,
         AVSET: 1,
         NIC: 2,
         VM: 2,
+        GATE: 2,
     }
 
 
@@ -77,12 +79,13 @@ def test_prod_stack_registers_exactly_the_windows_architecture(prod: ProgramRun)
         NSG: 1,
         PIP: 1,
         LB: 1,
-        NAT_RULE: 3,
+        NAT_RULE: 1,
         IDENTITY: 1,
         AVSET: 1,
         NIC: 3,
         VM: 3,
         EXTENSION: 3,
+        GATE: 3,
         PASSWORD: 1,
     }
 
@@ -99,7 +102,7 @@ def test_every_resource_is_a_child_of_the_component(dev: ProgramRun) -> None:
 def test_every_azure_resource_carries_the_stack_tags(dev: ProgramRun) -> None:
     # NAT rules are sub-resources of the LB: Azure keeps no tags on them.
     azure = [r for r in dev.resources if r.type.startswith("azure-native:") and r.type != NAT_RULE]
-    assert len(azure) == 11
+    assert len(azure) == 13
     for r in azure:
         assert r.inputs["tags"] == {"environment": "dev", "workload": "lb-vms"}, r.name
 
@@ -192,32 +195,35 @@ def test_every_nic_is_in_the_backend_pool(prod: ProgramRun) -> None:
         assert cfg["loadBalancerBackendAddressPools"] == [{"id": pool}], nic.name
 
 
-@pytest.mark.parametrize("stack,count,port", [("dev", 2, 22), ("prod", 3, 3389)])
-def test_nat_rule_i_maps_5000i_to_vm_is_admin_port(stack: str, count: int, port: int, request: Any) -> None:
+@pytest.mark.parametrize("stack,port", [("dev", 22), ("prod", 3389)])
+def test_one_nat_rule_v2_maps_a_range_on_the_pool_to_the_admin_port(stack: str, port: int, request: Any) -> None:
     run: ProgramRun = request.getfixturevalue(stack)
-    rules = nat_rules(run)
+    rule = admin_nat_rule(run)
     assert "inboundNatRules" not in run.one(LB).inputs  # never inline: see loadbalancer.py
-    assert len(rules) == count
-    for i, nic in enumerate(nics(run), start=1):
-        rule = rules[f"admin-vm-{i}"]
-        assert rule.name == f"web-nat-{i}"
-        assert rule.inputs["loadBalancerName"] == run.one(LB).outputs["name"]
-        assert rule.inputs["frontendIPConfiguration"] == {"id": f"{lb_id(run)}/frontendIPConfigurations/frontend"}
-        assert (rule.inputs["protocol"], rule.inputs["frontendPort"], rule.inputs["backendPort"]) == (
-            "Tcp",
-            50000 + i,
-            port,
-        )
+    assert rule.name == "web-admin-nat"
+    assert rule.inputs["loadBalancerName"] == run.one(LB).outputs["name"]
+    assert rule.inputs["frontendIPConfiguration"] == {"id": f"{lb_id(run)}/frontendIPConfigurations/frontend"}
+    assert rule.inputs["backendAddressPool"] == {"id": f"{lb_id(run)}/backendAddressPools/backend"}
+    # 400 ports: twice the largest tier (old and new VMs are both in the pool while a change
+    # replaces them), whatever this tier's vmCount, so scaling never resizes it.
+    assert (
+        rule.inputs["protocol"],
+        rule.inputs["frontendPortRangeStart"],
+        rule.inputs["frontendPortRangeEnd"],
+        rule.inputs["backendPort"],
+    ) == ("Tcp", 50001, 50400, port)
+    assert "frontendPort" not in rule.inputs
+    for nic in nics(run):
         [cfg] = nic.inputs["ipConfigurations"]
-        assert cfg["loadBalancerInboundNatRules"] == [{"id": f"{lb_id(run)}/inboundNatRules/admin-vm-{i}"}]
-        assert rule.urn in nic.dependencies  # so NIC i is deleted before its rule
-        assert nic.name == f"web-nic-{i}"
+        # V2: a VM reaches admin access by joining the pool; no NIC refers to a NAT rule.
+        assert "loadBalancerInboundNatRules" not in cfg, nic.name
+        assert rule.urn not in nic.dependencies
 
 
 def test_nat_range_follows_nat_frontend_port_start() -> None:
     run = ok(run_stack(overrides={"natFrontendPortStart": 60000}))
-    ports = [r.inputs["frontendPort"] for _, r in sorted(nat_rules(run).items())]
-    assert ports == [60000, 60001]
+    rule = admin_nat_rule(run)
+    assert (rule.inputs["frontendPortRangeStart"], rule.inputs["frontendPortRangeEnd"]) == (60000, 60399)
 
 
 # ------------------------------------------------------------------ network and security
@@ -394,6 +400,7 @@ def test_linux_outputs(dev: ProgramRun) -> None:
         "publicIp",
         "url",
         "adminEndpoints",
+        "natPortRange",
         "vmNames",
         "privateIps",
         "resourceGroupName",
@@ -408,8 +415,16 @@ def test_linux_outputs(dev: ProgramRun) -> None:
     assert out["privateIps"] == ["10.0.1.4", "10.0.1.5"]
     assert out["resourceGroupName"] == dev.one(RG).outputs["name"]
     assert out["adminEndpoints"] == [
-        {"name": f"web-vm-{i}", "host": ip, "port": 50000 + i, "command": f"ssh -p {50000 + i} azureuser@{ip}"}
-        for i in (1, 2)
+        {
+            "name": f"web-vm-{i}",
+            "host": ip,
+            "portRange": "50001-50400",
+            # The VM's own private IP, from its NIC: Azure tells its port of the range.
+            "mapping": f"az network lb list-mapping --resource-group {out['resourceGroupName']} --name web-lb "
+            f"--backend-pool-name backend --request ip={private} --query 'inboundNatRulePortMappings[0].frontendPort'",
+            "command": f"ssh -p <port> azureuser@{ip}",
+        }
+        for i, private in enumerate(out["privateIps"], start=1)
     ]
 
 
@@ -417,12 +432,16 @@ def test_windows_outputs_use_the_dns_name_and_keep_the_password_secret(prod: Pro
     out = prod.outputs
     host = "lb-vms-prod-example.westeurope.cloudapp.azure.com"
     assert out["url"] == f"http://{host}/"
-    assert out["adminEndpoints"][2] == {
-        "name": "web-vm-3",
-        "host": host,
-        "port": 50003,
-        "command": f"mstsc /v:{host}:50003",
-    }
+    third = out["adminEndpoints"][2]
+    assert (third["name"], third["host"], third["portRange"], third["command"]) == (
+        "web-vm-3",
+        host,
+        "50001-50400",
+        f"mstsc /v:{host}:<port>",
+    )
+    assert third["mapping"].endswith(
+        f"--request ip={out['privateIps'][2]} --query 'inboundNatRulePortMappings[0].frontendPort'"
+    )
     assert isinstance(out["adminPassword"], Secret)
     assert plain(out["adminPassword"]) == plain(prod.one(PASSWORD).outputs["result"])
 

@@ -82,13 +82,22 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("nat_start_is_zero", {"natFrontendPortStart": 0}, "natFrontendPortStart: 0 must be an integer 1-65534"),
     (
         "nat_range_runs_past_65534",
-        {"natFrontendPortStart": 65534},
-        "natFrontendPortStart: 65534 + vmCount 2 - 1 = 65535 is past 65534; use a start of at most 65533",
+        {"natFrontendPortStart": 65136},
+        "natFrontendPortStart: 65136 + 400 ports (room for twice the 200 VMs a tier may have, so vmCount and "
+        "placement never resize it) - 1 = 65535 is past 65534; use a start of at most 65135",
     ),
     (
         "nat_range_overlaps_a_rule_frontend_port",
-        {"lbRules": [{"frontendPort": 50002, "backendPort": 80}]},
-        "the NAT range 50001-50002 overlaps the TCP frontend port(s) 50002 of lbRules",
+        {"lbRules": [{"frontendPort": 50400, "backendPort": 80}]},
+        "the NAT range 50001-50400 (room for twice the 200 VMs a tier may have, so vmCount and placement never "
+        "resize it) overlaps the TCP frontend port(s) 50400 of lbRules",
+    ),
+    (
+        "availability_set_cannot_surge_past_200_vms",
+        {"vmCount": 101},
+        "vmCount: 101 is more than 100 with placement availabilitySet: a change replaces each VM create-first, "
+        "so the set would hold 202 VMs at once, past Azure's 200 per availability set; use at most 100, or "
+        "placement zones or scaleSet",
     ),
     ("lb_rules_is_empty", {"lbRules": []}, "lbRules: [] must hold at least one rule"),
     (
@@ -169,8 +178,9 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "subnet_is_too_small_for_the_vms",
-        {"subnetPrefix": "10.0.1.0/29", "vmCount": 4},
-        "subnetPrefix: '10.0.1.0/29' holds 3 VMs (Azure reserves 5 addresses) but vmCount is 4",
+        {"subnetPrefix": "10.0.1.0/28", "vmCount": 6},
+        "subnetPrefix: '10.0.1.0/28' holds 11 VMs (Azure reserves 5 addresses) but the pool can hold 12 at once "
+        "(twice vmCount 6, for old and new VMs during a replacement); use a larger subnet",
     ),
     (
         "subnet_is_smaller_than_a_slash_29",
@@ -202,6 +212,32 @@ def problems_of(overrides: dict[str, Any], secret_keys: set[str] | None = None) 
 @pytest.mark.parametrize(("overrides", "expected"), [c[1:] for c in CASES], ids=[f"fails when {c[0]}" for c in CASES])
 def test_fails_when(overrides: dict[str, Any], expected: str) -> None:
     assert expected in single_problem(**overrides)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        # The last port of the range (start + 400 - 1) is 65534, Azure's highest.
+        {"natFrontendPortStart": 65135},
+        # Just past the range: a rule on port 50401.
+        {"lbRules": [{"frontendPort": 50401, "backendPort": 80}]},
+        # 100 VMs surge to 200 in the availability set: Azure's cap, still allowed.
+        {"vmCount": 100, "subnetPrefix": "10.0.0.0/24", "vnetAddressSpace": "10.0.0.0/16"},
+        # 200 VMs without an availability set (zones): twice as many addresses, /23 holds 507.
+        {"vmCount": 200, "placement": "zones", "subnetPrefix": "10.0.0.0/23"},
+        # A /28 holds 11 VMs: vmCount 5 surges to 10.
+        {"subnetPrefix": "10.0.1.0/28", "vmCount": 5},
+    ],
+    ids=[
+        "nat range ends at 65534",
+        "rule just past the nat range",
+        "100 VMs in an availability set",
+        "200 zonal VMs",
+        "subnet with room",
+    ],
+)
+def test_accepted_at_the_edges_of_the_surge_rules(overrides: dict[str, Any]) -> None:
+    args_from_config(dev_values(**overrides))
 
 
 def test_the_dev_stack_with_a_key_is_valid() -> None:

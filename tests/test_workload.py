@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXTENSION, SSH_KEY, VM, dev_values, ok, run_stack, single_problem
+from conftest import EXTENSION, NIC, SSH_KEY, VM, dev_values, ok, run_stack, single_problem
 
 from components.workload import IIS_SCRIPT, NGINX_CLOUD_INIT, POWERSHELL
 from offline.engine import ProgramRun, plain
@@ -50,11 +50,11 @@ def validate_cloud_init(text: str, tmp_path: Path) -> subprocess.CompletedProces
 
 
 def test_linux_custom_data_is_the_rendered_nginx_cloud_init(dev: ProgramRun) -> None:
-    expected = NGINX_CLOUD_INIT.read_text().replace("__PROBE_PATH__", "/")
+    expected = NGINX_CLOUD_INIT.read_text()
     assert user_data(dev) == [expected, expected]
     assert expected.startswith("#cloud-config\n")
     assert "  - nginx\n" in expected
-    assert "[systemctl, enable, --now, nginx]" in expected
+    assert "[systemctl, restart, nginx]" in expected
     assert dev.of_type(EXTENSION) == []
 
 
@@ -72,23 +72,25 @@ def test_the_validator_does_catch_a_broken_cloud_init(tmp_path: Path) -> None:
     assert result.returncode != 0
 
 
-@needs_cloud_init
-def test_probe_path_is_served_and_the_file_stays_valid(tmp_path: Path) -> None:
-    run = ok(run_stack(overrides={"probe": {"protocol": "Http", "port": 80, "path": "/health/ready"}}))
-    text = user_data(run)[0] or ""
-    assert "probe='/health/ready'" in text
-    assert validate_cloud_init(text, tmp_path).returncode == 0
-
-
-def test_a_new_bootstrap_applies_at_creation_and_is_rolled_out_by_recipe(dev: ProgramRun, prod: ProgramRun) -> None:
-    """Azure refuses to update customData in place, and replacing every VM at once would take
-    the service down: existing VMs ignore it (make plan --diff prints the one-at-a-time roll),
-    and a replaced VM goes first, since its NIC holds one VM at a time."""
-    for ext in prod.of_type(EXTENSION):
-        assert ext.ignore_changes == ["settings"]
-    for vm in dev.of_type(VM):
-        assert vm.ignore_changes == ["osProfile.customData"]
-        assert vm.delete_before_replace is True
+def test_a_vm_is_immutable_so_a_new_bootstrap_replaces_it_create_first(
+    dev: ProgramRun, prod: ProgramRun, tmp_path: Path
+) -> None:
+    """Azure refuses to update customData in place: no VM ignores its bootstrap any more, and
+    none is deleted first. A new bootstrap changes each VM's (and its NIC's)
+    replacement_trigger, so `pulumi up` replaces it create-first (compute.py)."""
+    for run in (dev, prod):
+        for r in run.of_type(VM) + run.of_type(EXTENSION):
+            assert (r.ignore_changes, r.delete_before_replace, r.replace_on_changes) == ([], False, []), r.name
+    own = tmp_path / "app.yaml"
+    own.write_text("#cloud-config\npackages:\n  - apache2\n")
+    other = ok(run_stack(overrides={"workload": "custom", "workloadFile": str(own)}))
+    before = {r.name: r.replacement_trigger for r in dev.of_type(VM) + dev.of_type(NIC)}
+    after = {r.name: r.replacement_trigger for r in other.of_type(VM) + other.of_type(NIC)}
+    assert set(before) == set(after) == {"web-vm-1", "web-vm-2", "web-nic-1", "web-nic-2"}
+    for name in before:
+        assert before[name] != after[name], name
+    # A VM and its NIC share the trigger, so they are replaced together.
+    assert before["web-vm-1"] == before["web-nic-1"] != before["web-vm-2"]
 
 
 def test_user_data_holds_no_secret_or_key(dev: ProgramRun) -> None:
@@ -117,10 +119,12 @@ def test_each_windows_vm_gets_one_iis_extension(prod: ProgramRun) -> None:
         assert "protectedSettings" not in i
 
 
-def test_windows_script_installs_iis_and_serves_the_probe_path(prod: ProgramRun) -> None:
+def test_windows_script_installs_iis_and_answers_every_path(prod: ProgramRun) -> None:
     script = script_of(prod.of_type(EXTENSION)[0])
-    assert script == IIS_SCRIPT.read_text().replace("__PROBE_PATH__", "/")
-    assert "Install-WindowsFeature -Name Web-Server" in script
+    assert script == IIS_SCRIPT.read_text()
+    assert "Install-WindowsFeature -Name Web-Server, Web-Asp-Net45" in script
+    # A handler for every path (not checked on Windows here): see bootstrap/iis.ps1.
+    assert "path = '*'; verb = 'GET,HEAD'; type = 'LbvmsPage'" in script
     assert "$env:COMPUTERNAME" in script
     assert all("customData" not in plain(vm.inputs)["osProfile"] for vm in prod.of_type(VM))
 

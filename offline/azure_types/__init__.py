@@ -61,6 +61,10 @@ ARM_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
         "Microsoft.Compute/virtualMachines/extensions",
         ("vmName", "vmExtensionName"),
     ),
+    "azure-native:compute:VirtualMachineRunCommandByVirtualMachine": (
+        "Microsoft.Compute/virtualMachines/runCommands",
+        ("vmName", "runCommandName"),
+    ),
     "azure-native:compute:VirtualMachineScaleSet": (
         "Microsoft.Compute/virtualMachineScaleSets",
         ("vmScaleSetName",),

@@ -1,7 +1,7 @@
 """`make bench`'s floor: a bare program registering the same resources as the dev stack.
 
 Same resource classes, same parent (a component with the same alias transformation), the
-same references between them (NIC -> subnet, pool, NAT rule; VM -> NIC), but minimal
+same references between them (NIC -> subnet, pool; VM -> NIC; gate -> VM), but minimal
 inputs, no validation, no bootstrap, no outputs beyond one. What the plan costs per VM
 above this is ours; this much is the Pulumi SDK's and the mock engine's.
 """
@@ -42,16 +42,18 @@ class Floor(pulumi.ComponentResource):
         pool_id = lb.id.apply(lambda i: f"{i}/backendAddressPools/backend")
         managedidentity.UserAssignedIdentity(f"{name}-identity", resource_group_name=rg.name, opts=child)
         avset = compute.AvailabilitySet(f"{name}-avset", resource_group_name=rg.name, opts=child)
+        network.InboundNatRule(
+            f"{name}-admin-nat",
+            resource_group_name=rg.name,
+            load_balancer_name=lb.name,
+            frontend_port_range_start=50001,
+            frontend_port_range_end=50400,
+            backend_address_pool={"id": pool_id},
+            backend_port=22,
+            protocol="Tcp",
+            opts=child,
+        )
         for i in range(1, vm_count + 1):
-            nat = network.InboundNatRule(
-                f"{name}-nat-{i}",
-                resource_group_name=rg.name,
-                load_balancer_name=lb.name,
-                frontend_port=50000 + i,
-                backend_port=22,
-                protocol="Tcp",
-                opts=child,
-            )
             nic = network.NetworkInterface(
                 f"{name}-nic-{i}",
                 resource_group_name=rg.name,
@@ -60,17 +62,19 @@ class Floor(pulumi.ComponentResource):
                         "name": "ipconfig",
                         "subnet": {"id": subnet_id},
                         "load_balancer_backend_address_pools": [{"id": pool_id}],
-                        "load_balancer_inbound_nat_rules": [{"id": nat.id}],
                     }
                 ],
                 opts=child,
             )
-            compute.VirtualMachine(
+            vm = compute.VirtualMachine(
                 f"{name}-vm-{i}",
                 resource_group_name=rg.name,
                 availability_set={"id": avset.id},
                 network_profile={"network_interfaces": [{"id": nic.id}]},
                 opts=child,
+            )
+            compute.VirtualMachineRunCommandByVirtualMachine(
+                f"{name}-vm-{i}-gate", resource_group_name=rg.name, vm_name=vm.name, opts=child
             )
         self.register_outputs({})
 
