@@ -208,7 +208,7 @@ def build_compute(
     args: MultiVmLoadBalancedArgs,
     resource_group_name: pulumi.Input[str],
     subnet_id: pulumi.Input[str],
-    backend_pool_id: pulumi.Input[str],
+    backend_pool_ids: list[pulumi.Output[str]],
     nic_nsg_id: pulumi.Input[str] | None,
     identity_id: pulumi.Input[str],
     opts: pulumi.ResourceOptions,
@@ -281,7 +281,10 @@ def build_compute(
                     private_ip_allocation_method="Dynamic",
                     # No public IP: inbound comes through the LB only; admin access too,
                     # through the pool's NAT rule V2 (no per-NIC NAT rule).
-                    load_balancer_backend_address_pools=[network.BackendAddressPoolArgs(id=backend_pool_id)],
+                    # The LB's pool, and the egress LB's for a zone-spread internal tier.
+                    load_balancer_backend_address_pools=[
+                        network.BackendAddressPoolArgs(id=p) for p in backend_pool_ids
+                    ],
                 )
             ],
             # On a subnet we do not own, the NSG guards each NIC instead of the subnet.

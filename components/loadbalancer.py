@@ -47,6 +47,60 @@ def load_balancer_name(component: str) -> str:
     return f"{component}-lb"
 
 
+def egress_load_balancer_name(component: str) -> str:
+    return f"{component}-egress-lb"
+
+
+EGRESS = "egress"
+
+
+def build_egress(
+    name: str,
+    args: MultiVmLoadBalancedArgs,
+    resource_group_name: pulumi.Input[str],
+    resource_group_id: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> pulumi.Output[str]:
+    """Outbound-only egress of a zone-spread internal tier (`args.egress`, settings.py, says
+    why not a NAT gateway): a Standard LB on a zone-redundant public IP with one outbound rule
+    and no load-balancing rule or inbound NAT, so nothing comes in through it. "A virtual
+    machine can reference backend address pools of one public and one internal load balancer"
+    (REST spec, IP configuration `loadBalancerBackendAddressPools`). Returns the ID of its
+    backend pool, which the VMs' NICs (or the scale set's) join."""
+    public_ip = standard_public_ip(f"{name}-egress-pip", args, resource_group_name, opts, zones=args.frontend_zones)
+    lb_name = egress_load_balancer_name(name)
+    lb_id = pulumi.Output.concat(resource_group_id, "/providers/Microsoft.Network/loadBalancers/", lb_name)
+    lb = network.LoadBalancer(
+        f"{name}-egress-lb",
+        load_balancer_name=lb_name,
+        resource_group_name=resource_group_name,
+        sku=network.LoadBalancerSkuArgs(name="Standard", tier="Regional"),
+        frontend_ip_configurations=[
+            network.FrontendIPConfigurationArgs(
+                name=EGRESS, public_ip_address=network.PublicIPAddressArgs(id=public_ip.id)
+            )
+        ],
+        backend_address_pools=[network.BackendAddressPoolArgs(name=EGRESS)],
+        outbound_rules=[
+            network.OutboundRuleArgs(
+                name=OUTBOUND,
+                frontend_ip_configurations=[
+                    network.SubResourceArgs(id=pulumi.Output.concat(lb_id, f"/frontendIPConfigurations/{EGRESS}"))
+                ],
+                backend_address_pool=network.SubResourceArgs(
+                    id=pulumi.Output.concat(lb_id, f"/backendAddressPools/{EGRESS}")
+                ),
+                protocol="All",
+                enable_tcp_reset=True,
+                idle_timeout_in_minutes=4,
+            )
+        ],
+        tags=args.tags,
+        opts=opts,
+    )
+    return pulumi.Output.concat(lb.id, f"/backendAddressPools/{EGRESS}")
+
+
 @dataclass
 class LoadBalancer:
     #: The frontend's public IP; None for an internal frontend.

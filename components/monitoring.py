@@ -44,44 +44,76 @@ class Alert:
     dimensions: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
-# Alerts page a human only for what needs one. A first boot or a patch reboot takes a VM out
-# of rotation for a few minutes, so "a VM is down" waits 15 minutes; "every VM is down" and
-# "the frontend is unreachable" are outages and fire after 5. Thresholds follow Microsoft's
-# guidance (alert when health probe status or data path availability is zero, and when
-# probed-up VMs drop below a chosen share):
-# https://learn.microsoft.com/azure/load-balancer/monitor-load-balancer#alerts
-# `Maximum` over the window is the best minute of it: below the threshold means the
-# condition held for the whole window, not for one bad minute.
+# Alerts page a human only for what needs one. The three availability alerts read the load
+# balancer's two availability metrics with `Average`, the aggregation Microsoft lists for both
+# (DipAvailability "Health Probe Status", VipAvailability "Data Path Availability":
+# https://learn.microsoft.com/azure/azure-monitor/reference/supported-metrics/microsoft-network-loadbalancers-metrics).
+# No alert uses `Maximum`: Microsoft documents it for neither metric, and on a series that is not
+# split it is the best backend's value, so one healthy VM hides every other
+# (https://learn.microsoft.com/azure/azure-monitor/metrics/metrics-aggregation-explained:
+# dimension values are collapsed into one series; Max is "the largest value captured").
+# Average is Sum/Count of the data points in the window, and a minute with no data counts for
+# nothing (same page, "NULL and zero values"): a DipAvailability Average is the share of probe
+# time the backends answered. Microsoft's alerting guidance: health probe status or data path
+# availability at zero, and health probe status split by backend IP
+# (https://learn.microsoft.com/azure/load-balancer/monitor-load-balancer#alerts).
 ALERTS: tuple[Alert, ...] = (
+    # One time series per backend (BackendIPAddress, Include "*": every current and future
+    # value, https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-metric-multiple-time-series-single-rule),
+    # each alerting on its own. Average under 50 over 30 minutes: the VM failed its probe for
+    # more than half of the last 30 minutes, so it fires after 15 minutes out of rotation, or
+    # for a VM that flaps; a patch reboot shorter than 15 minutes (Windows ones are the long ones)
+    # fires nothing.
+    # A new VM (scale out, the create-first half of a roll, a scale-set instance) does fire it
+    # once: its series starts with the minutes it boots and fails the probe, and an Average
+    # over those few points alone is 0. Azure evaluates a new dimension value as it appears
+    # (https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-troubleshoot-metric), and a
+    # static threshold has no "number of violations" or "ignore data before" (dynamic thresholds
+    # only: https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-create-metric-alert-rule),
+    # so no static rule that catches a VM down for the whole window can spare a booting one
+    # (only Count tells a short series from a long one, and a rule with a second condition may
+    # not use "*": same page, "Restrictions when you use dimensions").
+    # The alert resolves itself once the VM has answered for more of the window than it failed
+    # (auto_mitigate: three evaluations without the condition).
     Alert(
         "backend-health",
-        "At least one VM has failed its health probe for 15 minutes: it is out of rotation "
-        "(DipAvailability below 100% in every minute of 15)",
+        "A VM has failed its health probe for more than half of the last 30 minutes (DipAvailability "
+        "per BackendIPAddress, Average over 30 minutes below 50%): out of rotation over 15 minutes, or "
+        "flapping. Also fires once for each new VM (scale out, a roll) while it boots, and resolves "
+        "itself once that VM serves.",
         "DipAvailability",
         "LessThan",
-        100,
-        "Maximum",
+        50,
+        "Average",
         2,
-        window="PT15M",
+        window="PT30M",
+        dimensions=(("BackendIPAddress", ("*",)),),
     ),
+    # The same metric over every backend at once: Average under 1% over 5 minutes means that
+    # (next to) no backend answered for 5 minutes. An outage, paged at once.
     Alert(
         "backend-down",
-        "Every VM fails its health probe: the service is down (DipAvailability 0% for 5 minutes)",
+        "No VM answers its health probe: the service is down (DipAvailability over all backends, "
+        "Average over 5 minutes below 1%)",
         "DipAvailability",
         "LessThan",
         1,
-        "Maximum",
+        "Average",
         0,
     ),
     Alert(
         "data-path",
-        "The frontend's data path is down (VipAvailability 0% for 5 minutes)",
+        "The frontend's data path is down (VipAvailability, Average over 5 minutes below 1%)",
         "VipAvailability",
         "LessThan",
         1,
-        "Maximum",
+        "Average",
         1,
     ),
+    # Microsoft: alert "if SNAT Connection Count filtered to Connection State = Failed is greater
+    # than zero" (monitor-load-balancer#alerts above); SnatConnectionCount's aggregation is Total,
+    # with a ConnectionState dimension (supported-metrics page above). The value is spelled as
+    # Microsoft spells it.
     Alert(
         "snat-exhaustion",
         "Outbound connections fail for lack of SNAT ports (failed SnatConnectionCount > 0 in 5 minutes)",
@@ -90,7 +122,7 @@ ALERTS: tuple[Alert, ...] = (
         0,
         "Total",
         2,
-        dimensions=(("ConnectionState", ("failed",)),),
+        dimensions=(("ConnectionState", ("Failed",)),),
     ),
 )
 

@@ -17,7 +17,7 @@ from .aliases import drop_versioned_type_aliases
 from .bastion import build_bastion
 from .compute import Compute, build_compute
 from .identity import build_identity
-from .loadbalancer import POOL, build_load_balancer, load_balancer_name
+from .loadbalancer import POOL, build_egress, build_load_balancer, load_balancer_name
 from .monitoring import build_monitoring
 from .network import build_network
 from .scaleset import build_scale_set
@@ -110,14 +110,15 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
         lb = build_load_balancer(name, args, rg_name, rg_id, net.subnet_id, child)
         nic_nsg = net.nsg.id if net.nsg_on_nics else None
         identity = build_identity(name, args, rg_name, child)
+        pools = [lb.backend_pool_id]
+        if args.egress == "egress-lb":
+            pools.append(build_egress(name, args, rg_name, rg_id, child))
         scale_set = None
         vms = None
         if args.placement == "scaleSet":
-            scale_set = build_scale_set(
-                name, args, rg_name, net.subnet_id, lb.backend_pool_id, nic_nsg, identity.id, child
-            )
+            scale_set = build_scale_set(name, args, rg_name, net.subnet_id, pools, nic_nsg, identity.id, child)
         else:
-            vms = build_compute(name, args, rg_name, net.subnet_id, lb.backend_pool_id, nic_nsg, identity.id, child)
+            vms = build_compute(name, args, rg_name, net.subnet_id, pools, nic_nsg, identity.id, child)
         vm_list = vms.vms if vms else []
         bastion = None
         if net.bastion_subnet_id is not None:

@@ -11,15 +11,16 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import network
 
-from .settings import BASTION_SUBNET, MultiVmLoadBalancedArgs
+from .settings import BASTION_SUBNET, MultiVmLoadBalancedArgs, web_source_groups
 
 SUBNET_NAME = "vms"
 
 # NSG priorities (100-4096; lower wins). Bands leave room for later rules.
 PRIORITY_PROBE = 100
-PRIORITY_WEB = 200  # + index of the lbRule
+PRIORITY_WEB = 200  # the web band: one rule per lbRule and source group (`web_source_groups`)
 PRIORITY_ADMIN = 400
 PRIORITY_DENY_ALL = 4096
+# settings.WEB_RULES_MAX (checked) is the web band's size, PRIORITY_ADMIN - PRIORITY_WEB.
 
 
 @dataclass
@@ -80,21 +81,26 @@ def security_rules(args: MultiVmLoadBalancedArgs) -> list[network.SecurityRuleAr
         )
     ]
     # A Standard LB keeps the client's address and rewrites only the destination, so the
-    # NSG sees the *backend* port coming from the Internet.
-    web = args.web_sources
-    web_sources: str | list[str] = web[0] if len(web) == 1 else list(web)
-    rules += [
-        _inbound(
-            f"allow-web-{rule.key}",
-            f"Load-balanced {rule.protocol} {rule.frontend_port} -> {rule.backend_port}",
-            PRIORITY_WEB + i,
-            rule.protocol,
-            web_sources,
-            str(rule.backend_port),
-            subnet,
-        )
-        for i, rule in enumerate(args.lb_rules)
-    ]
+    # NSG sees the *backend* port coming from the Internet. A service tag is valid only alone,
+    # in the singular `sourceAddressPrefix`; the plural `sourceAddressPrefixes` takes addresses
+    # and CIDRs only (Network REST spec, SecurityRule; Azure answers
+    # SecurityRuleParameterContainsUnsupportedValue: hashicorp/terraform-provider-azurerm#5617).
+    # So each lbRule gets one rule per tag and one for all the addresses, G rules in all, at
+    # priorities 200 + i*G + g (one group keeps the name and priority of a single rule).
+    groups = web_source_groups(args.web_sources)
+    for i, rule in enumerate(args.lb_rules):
+        for g, (suffix, sources) in enumerate(groups):
+            rules.append(
+                _inbound(
+                    f"allow-web-{rule.key}" + (f"-{suffix}" if len(groups) > 1 else ""),
+                    f"Load-balanced {rule.protocol} {rule.frontend_port} -> {rule.backend_port}",
+                    PRIORITY_WEB + i * len(groups) + g,
+                    rule.protocol,
+                    sources,
+                    str(rule.backend_port),
+                    subnet,
+                )
+            )
     if args.admin_mode == "nat" and args.admin_source_prefixes:
         rules.append(
             _inbound(
@@ -150,7 +156,7 @@ def build_network(
             subnet_id=pulumi.Output.from_input(args.subnet_id),
             bastion_subnet_id=None,
         )
-    nat_gateway = _nat_gateway(name, args, resource_group_name, opts) if args.internal else None
+    nat_gateway = _nat_gateway(name, args, resource_group_name, opts) if args.egress == "nat-gateway" else None
     vnet = network.VirtualNetwork(
         f"{name}-vnet",
         resource_group_name=resource_group_name,
@@ -160,8 +166,8 @@ def build_network(
                 name=SUBNET_NAME,
                 address_prefix=args.subnet_prefix,
                 network_security_group=network.NetworkSecurityGroupArgs(id=nsg.id),
-                # Private subnet: the VMs get out only through the LB's outbound rule
-                # (public) or the NAT gateway (internal), which are explicit and sized.
+                # Private subnet: the VMs get out only through an explicit, sized path: the
+                # LB's outbound rule (public), the NAT gateway or the egress LB (internal).
                 default_outbound_access=False,
                 nat_gateway=network.SubResourceArgs(id=nat_gateway.id) if nat_gateway else None,
             ),
@@ -210,9 +216,10 @@ def standard_public_ip(
 def _nat_gateway(
     name: str, args: MultiVmLoadBalancedArgs, resource_group_name: pulumi.Input[str], opts: pulumi.ResourceOptions
 ) -> network.NatGateway:
-    """Egress for an internal tier: an internal LB cannot have outbound rules, and the
-    subnet has no default outbound access, so without this the VMs could not install
-    their web server or patches."""
+    """Egress for an internal tier in one place (no zones: see `egress` for why a zone-spread
+    tier gets the egress LB instead): an internal LB cannot have outbound rules, and the
+    subnet has no default outbound access, so without this the VMs could not install their
+    web server or patches."""
     public_ip = standard_public_ip(f"{name}-natgw-pip", args, resource_group_name, opts)
     return network.NatGateway(
         f"{name}-natgw",

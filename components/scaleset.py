@@ -59,7 +59,7 @@ def build_scale_set(
     args: MultiVmLoadBalancedArgs,
     resource_group_name: pulumi.Input[str],
     subnet_id: pulumi.Input[str],
-    backend_pool_id: pulumi.Input[str],
+    backend_pool_ids: list[pulumi.Output[str]],
     nic_nsg_id: pulumi.Input[str] | None,
     identity_id: pulumi.Input[str],
     opts: pulumi.ResourceOptions,
@@ -138,7 +138,9 @@ def build_scale_set(
                                 primary=True,
                                 subnet=compute.ApiEntityReferenceArgs(id=subnet_id),
                                 # No public IP; admin access is the pool's NAT rule (V2).
-                                load_balancer_backend_address_pools=[compute.SubResourceArgs(id=backend_pool_id)],
+                                load_balancer_backend_address_pools=[
+                                    compute.SubResourceArgs(id=p) for p in backend_pool_ids
+                                ],
                             )
                         ],
                     )

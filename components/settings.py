@@ -483,7 +483,8 @@ class MultiVmLoadBalancedArgs:
     frontend_type: str = setting(
         "public",
         doc="`public` (Standard static public IP) or `internal` (private frontend on the VMs' subnet, no public "
-        "IP; an internal tier on a created subnet gets a NAT gateway for egress)",
+        "IP; an internal tier on a created subnet gets out through a NAT gateway, or, spread over zones, through "
+        "an outbound-only load balancer on a zone-redundant public IP)",
         enum=FrontendType,
     )
     frontend_private_ip: str | None = setting(
@@ -639,6 +640,25 @@ class MultiVmLoadBalancedArgs:
     @property
     def internal(self) -> bool:
         return self.frontend_type == "internal"
+
+    @property
+    def egress(self) -> str:
+        """How the VMs get out, on a subnet this component creates: `outbound-rule` (a public
+        frontend's own outbound rule), `nat-gateway` (an internal tier in one place), or
+        `egress-lb` (an internal tier over zones); `subnet` when the subnet is the caller's.
+
+        A NAT gateway of the Standard SKU is zonal: without a zone Azure places it in one, and
+        if that zone fails the VMs in the others lose outbound access ("NAT gateway and
+        availability zones", https://learn.microsoft.com/azure/nat-gateway/nat-availability-zones).
+        The zone-redundant StandardV2 SKU is not in the Network API version azure-native uses
+        (NatGatewaySkuName: Standard only). A zone-spread internal tier therefore gets out
+        through an outbound-only Standard load balancer on a zone-redundant public IP, whose
+        outbound rules work from every zone (https://learn.microsoft.com/azure/load-balancer/outbound-rules)."""
+        if self.subnet_id is not None:
+            return "subnet"
+        if not self.internal:
+            return "outbound-rule"
+        return "egress-lb" if self.vm_zones else "nat-gateway"
 
     @property
     def admin_port(self) -> int:
@@ -814,6 +834,28 @@ def _check_prefixes(a: MultiVmLoadBalancedArgs) -> list[str]:
     return problems
 
 
+def is_service_tag(prefix: str) -> bool:
+    """A source prefix that is a service tag (Internet, AzureFrontDoor.Backend, ...), not an
+    address or CIDR (those start with a digit)."""
+    return not prefix[:1].isdigit()
+
+
+def web_source_groups(sources: Sequence[str]) -> list[tuple[str, str | list[str]]]:
+    """The NSG source of each web rule for `sources`: one group per service tag (alone, in
+    `sourceAddressPrefix`), then one for every address and CIDR (`sourceAddressPrefixes` when
+    there are several), each with a name suffix. See network.py for why."""
+    tags = [p for p in sources if is_service_tag(p)]
+    addresses = [p for p in sources if not is_service_tag(p)]
+    groups: list[tuple[str, str | list[str]]] = [(tag.lower(), tag) for tag in tags]
+    if addresses:
+        groups.append(("addresses", addresses[0] if len(addresses) == 1 else addresses))
+    return groups
+
+
+#: NSG rules the web band holds (priorities 200-399, network.py).
+WEB_RULES_MAX = 200
+
+
 def _check_web_prefixes(a: MultiVmLoadBalancedArgs) -> list[str]:
     if not isinstance(a.web_sources, list) or not a.web_sources:
         return [f"webSourcePrefixes: {a.web_source_prefixes!r} must be a non-empty list, e.g. [Internet]"]
@@ -821,7 +863,7 @@ def _check_web_prefixes(a: MultiVmLoadBalancedArgs) -> list[str]:
     seen: set[str] = set()
     for i, prefix in enumerate(a.web_sources):
         where = f"webSourcePrefixes[{i}]"
-        if not isinstance(prefix, str) or prefix.strip() in ("*", "Any", "any"):
+        if not isinstance(prefix, str) or prefix.strip().lower() in ("*", "any"):
             problems.append(f"{where}: {prefix!r} must be an IPv4 address, a CIDR or a service tag (use Internet)")
             continue
         if prefix[0].isdigit():
@@ -845,6 +887,15 @@ def _check_web_prefixes(a: MultiVmLoadBalancedArgs) -> list[str]:
         if key in seen:
             problems.append(f"{where}: {prefix!r} is listed twice")
         seen.add(key)
+    if problems or not isinstance(a.lb_rules, list):
+        return problems
+    groups = len(web_source_groups(a.web_sources))
+    if groups * len(a.lb_rules) > WEB_RULES_MAX:
+        problems.append(
+            f"webSourcePrefixes: {groups} source groups (one per service tag, one for all addresses) x "
+            f"{len(a.lb_rules)} lbRules = {groups * len(a.lb_rules)} NSG rules, more than the {WEB_RULES_MAX} "
+            "the web priority band (200-399) holds; use fewer service tags or rules"
+        )
     return problems
 
 

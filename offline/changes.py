@@ -1167,9 +1167,14 @@ class _Comparison:
         return serving
 
     def is_frontend_ip(self, pip: Mapping[str, Any]) -> bool:
+        """A public IP clients reach the service on: the frontend of a load balancer with
+        load-balancing rules. An outbound-only LB's IP (egress) changes the VMs' source
+        address, not what serves."""
         pid = pip.get("outputs", {}).get("id")
         return bool(pid) and any(
-            r["type"] == LB and _mentions(r.get("inputs", {}).get("frontendIPConfigurations", []), pid)
+            r["type"] == LB
+            and r.get("inputs", {}).get("loadBalancingRules")
+            and _mentions(r.get("inputs", {}).get("frontendIPConfigurations", []), pid)
             for r in self.old.values()
         )
 

@@ -143,7 +143,10 @@ def _others(resources: list[Registered]) -> tuple[str, int, int]:
 
 def _section(run: ProgramRun, label: str) -> tuple[str, int, int]:
     """One component: its SVG elements, width and height (drawn from y = 0)."""
-    lb = _one(run, ":LoadBalancer")
+    # The load balancer that serves (it has rules or probes); an outbound-only one is listed in it.
+    lbs = _all(run, ":LoadBalancer")
+    lb = next((r for r in lbs if _plain(r.inputs).get("loadBalancingRules") or _plain(r.inputs).get("probes")), None)
+    lb = lb or (lbs[0] if lbs else None)
     # The frontend's own public IP (others may exist: Bastion, NAT gateway), or none.
     frontend = ((_plain(lb.inputs).get("frontendIPConfigurations") or [{}])[0]) if lb else {}
     pip_id = (frontend.get("publicIPAddress") or {}).get("id")
@@ -233,6 +236,13 @@ def _section(run: ProgramRun, label: str) -> tuple[str, int, int]:
         lb_rows.append(f"NAT rule V2: ports {ports} -> {_num(r.get('backendPort'))} over the pool")
     else:
         lb_rows.append(f"NAT rules: {len(nat_rules)} (one per VM)" if nat_rules else "NAT rules: none (no admin port)")
+
+    for other in _all(run, ":LoadBalancer"):
+        if other is lb:
+            continue
+        o = _plain(other.inputs)
+        kind = "outbound only" if o.get("outboundRules") and not o.get("loadBalancingRules") else "another LB"
+        lb_rows.append(f"+ {other.name}: {kind}")
 
     nsg_rows = []
     for rule in _plain(nsg.inputs).get("securityRules", []) if nsg else []:

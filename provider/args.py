@@ -155,7 +155,7 @@ class MultiVmLoadBalancedArgs(TypedDict, total=False):
     "`scaleSet` placement only: 2 <= minCount <= defaultCount <= maxCount <= 1000; scale-in below scale-out; cooldown 1-10080 minutes. The admin NAT port range and the subnet hold maxCount plus one MaxSurge batch. Rolling upgrades of model changes: batch 5-100% (not every instance at once without `rollingMaxSurge`), max unhealthy 5-100%, max unhealthy upgraded 0-100%, pause 0-60 minutes between batches, `rollingMaxSurge` true/false (new instances before old ones go). Default: `{minCount: 2, maxCount: 10, defaultCount: 2, scaleOutCpuPercent: 70, scaleInCpuPercent: 30, cooldownMinutes: 5, rollingBatchPercent: 20, rollingMaxUnhealthyPercent: 20, rollingMaxUnhealthyUpgradedPercent: 20, rollingPauseMinutes: 2, rollingMaxSurge: true}`."
 
     frontend_type: FrontendType
-    "`public` (Standard static public IP) or `internal` (private frontend on the VMs' subnet, no public IP; an internal tier on a created subnet gets a NAT gateway for egress). Default: `public`."
+    "`public` (Standard static public IP) or `internal` (private frontend on the VMs' subnet, no public IP; an internal tier on a created subnet gets out through a NAT gateway, or, spread over zones, through an outbound-only load balancer on a zone-redundant public IP). Default: `public`."
 
     frontend_private_ip: str
     "internal only: a static IPv4 address, usable in `subnetPrefix` (not the first four or the last). Default: none (dynamic)."

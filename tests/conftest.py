@@ -42,6 +42,12 @@ def nat_rules(run: engine.ProgramRun) -> dict[str, engine.Registered]:
     return {r.inputs["inboundNatRuleName"]: r for r in run.of_type(NAT_RULE)}
 
 
+def main_lb(run: engine.ProgramRun, component: str = "web") -> engine.Registered:
+    """The component's load balancer (a zone-spread internal tier also has an egress one)."""
+    [lb] = [r for r in run.of_type(LB) if r.name == f"{component}-lb"]
+    return lb
+
+
 def admin_nat_rule(run: engine.ProgramRun) -> engine.Registered:
     """The one admin NAT rule (V2) of every placement, after checking it is the only one."""
     rules = nat_rules(run)

@@ -19,6 +19,7 @@ from conftest import (
     ROOT,
     VM,
     dev_values,
+    main_lb,
     ok,
     run_stack,
     single_problem,
@@ -244,7 +245,7 @@ def test_frontend_zones_are_what_azure_stores(zones: list[str], frontend: list[s
     public = ok(run_stack(overrides={"placement": "zones", "zones": zones}))
     assert public.one(PIP).inputs["zones"] == frontend
     internal = ok(run_stack(overrides={"placement": "zones", "zones": zones, "frontendType": "internal"}))
-    assert internal.one(LB).inputs["frontendIPConfigurations"][0]["zones"] == frontend
+    assert main_lb(internal).inputs["frontendIPConfigurations"][0]["zones"] == frontend
     # The VMs keep the zones asked for.
     assert sorted({z for vm in public.of_type(VM) for z in vm.inputs["zones"]}) == zones
 

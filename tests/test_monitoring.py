@@ -67,55 +67,108 @@ def test_action_group_mails_the_configured_addresses(watched: ProgramRun) -> Non
     assert all(r["useCommonAlertSchema"] is True for r in group["emailReceivers"])
 
 
-# Thresholds and windows: Microsoft's alerting guidance for load balancers
-# (https://learn.microsoft.com/azure/load-balancer/monitor-load-balancer#alerts) and the
-# window sizes Azure allows (https://learn.microsoft.com/azure/azure-monitor/alerts/resource-manager-alerts-metric).
-@pytest.mark.parametrize(
-    ("key", "metric", "operator", "threshold", "aggregation", "window", "severity", "dimensions"),
-    [
-        # One VM out for 15 minutes: longer than a first boot or a patch reboot.
-        ("backend-health", "DipAvailability", "LessThan", 100, "Maximum", "PT15M", 2, None),
-        # Every VM out: an outage, paged at once.
-        ("backend-down", "DipAvailability", "LessThan", 1, "Maximum", "PT5M", 0, None),
-        ("data-path", "VipAvailability", "LessThan", 1, "Maximum", "PT5M", 1, None),
-        (
-            "snat-exhaustion",
-            "SnatConnectionCount",
-            "GreaterThan",
-            0,
-            "Total",
-            "PT5M",
-            2,
-            [{"name": "ConnectionState", "operator": "Include", "values": ["failed"]}],
-        ),
-    ],
-)
-def test_alert_watches_the_lb_metric_and_notifies_the_group(
-    watched: ProgramRun,
-    key: str,
-    metric: str,
-    operator: str,
-    threshold: float,
-    aggregation: str,
-    window: str,
-    severity: int,
-    dimensions: Any,
-) -> None:
-    alerts = {a.name: a.inputs for a in watched.of_type(ALERT)}
-    assert len(alerts) == 4
-    alert = alerts[f"web-alert-{key}"]
-    assert alert["scopes"] == [watched.one(LB).id]
-    assert (alert["evaluationFrequency"], alert["windowSize"], alert["severity"]) == ("PT1M", window, severity)
-    assert alert["actions"] == [{"actionGroupId": watched.one(ACTION_GROUP).id}]
+# ------------------------------------------------------------------ alerts
+# Each alert's exact criteria, as the program sends them; each test names its sources.
+
+
+def criteria(run: ProgramRun, key: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The alert rule's inputs and its one criterion."""
+    alert = {a.name: a.inputs for a in run.of_type(ALERT)}[f"web-alert-{key}"]
     [criterion] = alert["criteria"]["allOf"]
-    assert alert["criteria"]["odataType"] == "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria"
-    assert (criterion["metricName"], criterion["metricNamespace"]) == (metric, "Microsoft.Network/loadBalancers")
-    assert (criterion["operator"], criterion["threshold"], criterion["timeAggregation"]) == (
-        operator,
-        threshold,
-        aggregation,
-    )
-    assert criterion.get("dimensions") == dimensions
+    return alert, criterion
+
+
+def test_alerts_watch_the_lb_every_minute_and_notify_the_group(watched: ProgramRun) -> None:
+    """One static criterion per rule on the LB's metrics, evaluated every minute, stateful
+    (resolved when the condition stops: https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-troubleshoot-metric),
+    every window one Azure allows (https://learn.microsoft.com/azure/azure-monitor/alerts/resource-manager-alerts-metric)."""
+    alerts = watched.of_type(ALERT)
+    assert sorted(a.name for a in alerts) == [
+        "web-alert-backend-down",
+        "web-alert-backend-health",
+        "web-alert-data-path",
+        "web-alert-snat-exhaustion",
+    ]
+    for a in alerts:
+        alert, criterion = a.inputs, a.inputs["criteria"]["allOf"][0]
+        assert alert["scopes"] == [watched.one(LB).id]
+        assert (alert["location"], alert["evaluationFrequency"], alert["autoMitigate"]) == ("global", "PT1M", True)
+        assert alert["windowSize"] in {"PT1M", "PT5M", "PT15M", "PT30M", "PT1H", "PT6H", "PT12H", "PT24H"}
+        assert alert["actions"] == [{"actionGroupId": watched.one(ACTION_GROUP).id}]
+        assert alert["criteria"]["odataType"] == "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria"
+        assert len(alert["criteria"]["allOf"]) == 1
+        assert criterion["criterionType"] == "StaticThresholdCriterion"
+        assert criterion["metricNamespace"] == "Microsoft.Network/loadBalancers"
+
+
+def test_backend_health_alerts_per_backend_out_more_than_half_of_30_minutes(watched: ProgramRun) -> None:
+    """DipAvailability (Health Probe Status) aggregates with Average
+    (https://learn.microsoft.com/azure/azure-monitor/reference/supported-metrics/microsoft-network-loadbalancers-metrics),
+    split by BackendIPAddress, `*` being every current and future backend, one alert each
+    (https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-metric-multiple-time-series-single-rule;
+    "health probe status split by Backend IP": https://learn.microsoft.com/azure/load-balancer/monitor-load-balancer#alerts).
+    Not split, Maximum is the best backend's value and one healthy VM hides the rest
+    (https://learn.microsoft.com/azure/azure-monitor/metrics/metrics-aggregation-explained).
+    Average < 50 over PT30M: out for more than 15 of the last 30 minutes."""
+    alert, criterion = criteria(watched, "backend-health")
+    assert (criterion["metricName"], criterion["timeAggregation"]) == ("DipAvailability", "Average")
+    assert (criterion["operator"], criterion["threshold"]) == ("LessThan", 50)
+    assert criterion["dimensions"] == [{"name": "BackendIPAddress", "operator": "Include", "values": ["*"]}]
+    assert (alert["windowSize"], alert["severity"]) == ("PT30M", 2)
+    # It says what it does for a booting VM (README "Monitoring").
+    assert "once for each new VM" in alert["description"]
+
+
+def test_backend_down_alerts_when_no_backend_answers_for_5_minutes(watched: ProgramRun) -> None:
+    """The same metric and aggregation over every backend together (no dimension: the collapsed
+    series, https://learn.microsoft.com/azure/azure-monitor/metrics/metrics-aggregation-explained),
+    Average < 1% over PT5M: no probe answered, the service is down ("health probe status is equal
+    to zero": https://learn.microsoft.com/azure/load-balancer/monitor-load-balancer#alerts). Severity 0."""
+    alert, criterion = criteria(watched, "backend-down")
+    assert (criterion["metricName"], criterion["timeAggregation"]) == ("DipAvailability", "Average")
+    assert (criterion["operator"], criterion["threshold"]) == ("LessThan", 1)
+    assert "dimensions" not in criterion
+    assert (alert["windowSize"], alert["severity"]) == ("PT5M", 0)
+
+
+def test_data_path_alerts_when_the_frontend_is_unreachable_for_5_minutes(watched: ProgramRun) -> None:
+    """VipAvailability (Data Path Availability) aggregates with Average
+    (https://learn.microsoft.com/azure/azure-monitor/reference/supported-metrics/microsoft-network-loadbalancers-metrics),
+    < 1% over PT5M ("data path availability ... is equal to zero":
+    https://learn.microsoft.com/azure/load-balancer/monitor-load-balancer#alerts). Severity 1."""
+    alert, criterion = criteria(watched, "data-path")
+    assert (criterion["metricName"], criterion["timeAggregation"]) == ("VipAvailability", "Average")
+    assert (criterion["operator"], criterion["threshold"]) == ("LessThan", 1)
+    assert "dimensions" not in criterion
+    assert (alert["windowSize"], alert["severity"]) == ("PT5M", 1)
+
+
+def test_snat_exhaustion_alerts_on_any_failed_outbound_connection(watched: ProgramRun) -> None:
+    """SnatConnectionCount aggregates with Total and has a ConnectionState dimension
+    (https://learn.microsoft.com/azure/azure-monitor/reference/supported-metrics/microsoft-network-loadbalancers-metrics);
+    "SNAT Connection Count filtered to Connection State = Failed is greater than zero"
+    (https://learn.microsoft.com/azure/load-balancer/monitor-load-balancer#alerts), over PT5M. Severity 2."""
+    alert, criterion = criteria(watched, "snat-exhaustion")
+    assert (criterion["metricName"], criterion["timeAggregation"]) == ("SnatConnectionCount", "Total")
+    assert (criterion["operator"], criterion["threshold"]) == ("GreaterThan", 0)
+    assert criterion["dimensions"] == [{"name": "ConnectionState", "operator": "Include", "values": ["Failed"]}]
+    assert (alert["windowSize"], alert["severity"]) == ("PT5M", 2)
+
+
+def test_no_alert_relies_on_maximum(watched: ProgramRun) -> None:
+    """Microsoft gives Average for both availability metrics
+    (https://learn.microsoft.com/azure/azure-monitor/reference/supported-metrics/microsoft-network-loadbalancers-metrics,
+    https://learn.microsoft.com/azure/load-balancer/monitor-load-balancer-reference) and documents no
+    other; an unsplit Maximum cannot see one VM down
+    (https://learn.microsoft.com/azure/azure-monitor/metrics/metrics-aggregation-explained)."""
+    used = {
+        (c["metricName"], c["timeAggregation"]) for a in watched.of_type(ALERT) for c in a.inputs["criteria"]["allOf"]
+    }
+    assert "Maximum" not in {aggregation for _, aggregation in used}
+    assert {pair for pair in used if pair[0] in {"DipAvailability", "VipAvailability"}} == {
+        ("DipAvailability", "Average"),
+        ("VipAvailability", "Average"),
+    }
 
 
 def test_outputs_name_the_workspace_and_how_to_find_failing_vms(watched: ProgramRun) -> None:

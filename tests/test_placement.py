@@ -11,7 +11,7 @@ import base64
 from typing import Any
 
 import pytest
-from conftest import AVSET, EXTENSION, IDENTITY, LB, NAT_RULE, NIC, PIP, VM, ok, run_stack, single_problem
+from conftest import AVSET, EXTENSION, IDENTITY, LB, NAT_RULE, NIC, PIP, VM, main_lb, ok, run_stack, single_problem
 
 from components.workload import NGINX_CLOUD_INIT
 from offline import policies
@@ -51,7 +51,7 @@ def test_configured_zones_are_used_in_order() -> None:
 
 def test_internal_zonal_frontend_is_zone_redundant() -> None:
     run = ok(run_stack(overrides={"placement": "zones", "frontendType": "internal"}))
-    assert run.one(LB).inputs["frontendIPConfigurations"][0]["zones"] == ["1", "2", "3"]
+    assert main_lb(run).inputs["frontendIPConfigurations"][0]["zones"] == ["1", "2", "3"]
 
 
 def test_zonal_scale_out_keeps_every_vm_in_its_zone() -> None:
