@@ -163,11 +163,11 @@ def security_profile(args: MultiVmLoadBalancedArgs) -> compute.SecurityProfileAr
     )
 
 
-def vm_model(name: str, index: int, args: MultiVmLoadBalancedArgs) -> dict[str, object]:
+def vm_model(name: str, index: int, args: MultiVmLoadBalancedArgs, boot: str | None) -> dict[str, object]:
     """Everything that makes VM `index` what it is, except its tags and its password (see
-    `replacement_trigger`): a change to any of it replaces the VM (and its NIC) create-first."""
+    `replacement_trigger`): a change to any of it replaces the VM (and its NIC) create-first.
+    `boot` is the bootstrap (`workload.bootstrap_for`), read once for every VM."""
     image = IMAGES[args.os_type]
-    boot = workload.bootstrap_for(args)
     zones = args.vm_zones
     return {
         "osType": args.os_type,
@@ -188,14 +188,14 @@ def vm_model(name: str, index: int, args: MultiVmLoadBalancedArgs) -> dict[str, 
 
 
 def replacement_trigger(
-    name: str, index: int, args: MultiVmLoadBalancedArgs, password: pulumi.Output[str] | None
+    name: str, index: int, args: MultiVmLoadBalancedArgs, boot: str | None, password: pulumi.Output[str] | None
 ) -> pulumi.Input[str]:
     """The VM's `replacement_trigger`: a digest of `vm_model`, and of the admin password on
     Windows (Azure does not change a password through the VM model, so a new one needs a new
     VM). With the password it is a secret Output: Pulumi compares secrets by value
     (pulumi/pulumi#21142) and stores this one encrypted, and it holds a digest, never the
     password."""
-    digest = hashlib.sha256(json.dumps(vm_model(name, index, args), sort_keys=True).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(json.dumps(vm_model(name, index, args, boot), sort_keys=True).encode()).hexdigest()[:16]
     if password is None:
         return f"model:{digest}"
     return pulumi.Output.secret(password).apply(
@@ -269,7 +269,7 @@ def build_compute(
     extensions: list[compute.VirtualMachineExtension] = []
     gates: list[compute.VirtualMachineRunCommandByVirtualMachine] = []
     for i in range(1, args.vm_count + 1):
-        trigger = replacement_trigger(name, i, args, password)
+        trigger = replacement_trigger(name, i, args, boot, password)
         nic = network.NetworkInterface(
             f"{name}-nic-{i}",
             resource_group_name=resource_group_name,
@@ -343,12 +343,7 @@ def build_compute(
                 # The VM's Azure name (a path parameter): a new VM gets a new extension.
                 vm_name=vm.name,
                 vm_extension_name=workload.EXTENSION_NAME,
-                publisher=workload.EXTENSION_PUBLISHER,
-                type=workload.EXTENSION_TYPE,
-                type_handler_version=workload.EXTENSION_VERSION,
-                auto_upgrade_minor_version=True,
-                # No secret in the script, so plain settings (visible in the portal).
-                settings={"commandToExecute": workload.encoded_command(script)},
+                **workload.extension_fields(script),
                 tags=args.tags,
                 opts=opts,
             )

@@ -47,10 +47,6 @@ def load_balancer_name(component: str) -> str:
     return f"{component}-lb"
 
 
-def egress_load_balancer_name(component: str) -> str:
-    return f"{component}-egress-lb"
-
-
 EGRESS = "egress"
 
 
@@ -68,7 +64,7 @@ def build_egress(
     (REST spec, IP configuration `loadBalancerBackendAddressPools`). Returns the ID of its
     backend pool, which the VMs' NICs (or the scale set's) join."""
     public_ip = standard_public_ip(f"{name}-egress-pip", args, resource_group_name, opts, zones=args.frontend_zones)
-    lb_name = egress_load_balancer_name(name)
+    lb_name = f"{name}-egress-lb"
     lb_id = pulumi.Output.concat(resource_group_id, "/providers/Microsoft.Network/loadBalancers/", lb_name)
     lb = network.LoadBalancer(
         f"{name}-egress-lb",

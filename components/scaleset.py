@@ -73,14 +73,7 @@ def build_scale_set(
     extensions = [_health_extension(args)]
     if args.os_type == "windows" and boot is not None:
         extensions.append(
-            compute.VirtualMachineScaleSetExtensionArgs(
-                name=workload.EXTENSION_NAME,
-                publisher=workload.EXTENSION_PUBLISHER,
-                type=workload.EXTENSION_TYPE,
-                type_handler_version=workload.EXTENSION_VERSION,
-                auto_upgrade_minor_version=True,
-                settings={"commandToExecute": workload.encoded_command(boot)},
-            )
+            compute.VirtualMachineScaleSetExtensionArgs(name=workload.EXTENSION_NAME, **workload.extension_fields(boot))
         )
 
     if args.os_type == "windows":

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 # PyYAML comes with the pulumi SDK (its install_requires); cloud-init itself parses with it.
 import yaml
@@ -69,6 +69,19 @@ def encoded_command(script: str) -> str:
     """A command line that runs `script` as is: PowerShell's -EncodedCommand takes the
     script as base64 of UTF-16LE, so no quoting can break it."""
     return POWERSHELL + base64.b64encode(script.encode("utf-16-le")).decode("ascii")
+
+
+def extension_fields(script: str) -> dict[str, Any]:
+    """The Windows web-server extension, the same on a VM and in a scale set's model: the
+    CustomScriptExtension running `script`. No secret in the script, so plain settings
+    (visible in the portal)."""
+    return {
+        "publisher": EXTENSION_PUBLISHER,
+        "type": EXTENSION_TYPE,
+        "type_handler_version": EXTENSION_VERSION,
+        "auto_upgrade_minor_version": True,
+        "settings": {"commandToExecute": encoded_command(script)},
+    }
 
 
 def custom_data(text: str) -> str:

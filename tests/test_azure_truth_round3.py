@@ -112,6 +112,15 @@ def test_the_web_band_holds_200_rules_and_no_more() -> None:
         args_from_config(dev_values(webSourcePrefixes=[*tags[:100], "203.0.113.7"], lbRules=TWO_RULES))
 
 
+def test_the_web_band_edge_with_one_rule_is_200_groups() -> None:
+    """One step past the edge: 200 groups (199 tags and the addresses) fit, 201 do not."""
+    tags = [f"Storage.Region{i}" for i in range(200)]
+    args_from_config(dev_values(webSourcePrefixes=[*tags[:199], "203.0.113.7"]))
+    assert single_problem(webSourcePrefixes=[*tags, "203.0.113.7"]).startswith(
+        "webSourcePrefixes: 201 source groups (one per service tag, one for all addresses) x 1 lbRules = 201 NSG rules"
+    )
+
+
 # ------------------------------------------------------------------ 3. zone-redundant egress
 
 

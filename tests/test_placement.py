@@ -135,9 +135,7 @@ def test_scale_set_instances_get_the_same_os_credentials_and_web_server(scale_se
     profile = plain(scale_set.one(VMSS).inputs["virtualMachineProfile"])
     os_profile = profile["osProfile"]
     assert os_profile["linuxConfiguration"]["disablePasswordAuthentication"] is True
-    assert base64.b64decode(os_profile["customData"]).decode() == NGINX_CLOUD_INIT.read_text().replace(
-        "__PROBE_PATH__", "/"
-    )
+    assert base64.b64decode(os_profile["customData"]).decode() == NGINX_CLOUD_INIT.read_text()
     assert profile["storageProfile"]["imageReference"]["offer"] == "ubuntu-24_04-lts"
     assert profile["securityProfile"]["securityType"] == "TrustedLaunch"
     assert profile["diagnosticsProfile"] == {"bootDiagnostics": {"enabled": True}}
