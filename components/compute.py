@@ -7,26 +7,17 @@ import json
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_random as random
 from pulumi_azure_native import compute, network
 
 from . import gate, workload
+
+# HOTPATCH_SKUS, IMAGES and Image are re-exported: the image table is the machine's
+# (profile.py), and tests swap an image through `compute.IMAGES`, the same dict.
+from .profile import HOTPATCH_SKUS as HOTPATCH_SKUS
+from .profile import IMAGE_VERSION, Machine, admin_password, machine, vm_profile
+from .profile import IMAGES as IMAGES
+from .profile import Image as Image
 from .settings import MultiVmLoadBalancedArgs
-
-
-@dataclass(frozen=True)
-class Image:
-    publisher: str
-    offer: str
-    sku: str
-
-
-# Both are Gen2 images (required by Trusted Launch) on Azure's list of images that
-# support automatic guest patching (patchMode AutomaticByPlatform).
-IMAGES: dict[str, Image] = {
-    "linux": Image("Canonical", "ubuntu-24_04-lts", "server"),
-    "windows": Image("MicrosoftWindowsServer", "WindowsServer", "2025-datacenter-azure-edition"),
-}
 
 
 def computer_name(name: str, index: int, os_type: str) -> str:
@@ -51,154 +42,39 @@ class Compute:
     admin_password: pulumi.Output[str] | None
 
 
-def admin_password(name: str, args: MultiVmLoadBalancedArgs, opts: pulumi.ResourceOptions) -> pulumi.Output[str] | None:
-    if args.os_type != "windows":
-        return None
-    if args.admin_password is not None:
-        return pulumi.Output.secret(args.admin_password)
-    generated = random.RandomPassword(
-        f"{name}-admin-password",
-        length=24,
-        special=True,
-        # Azure wants 3 of 4 character classes; ask for all four.
-        min_lower=2,
-        min_upper=2,
-        min_numeric=2,
-        min_special=2,
-        override_special="!#%*()-_=+[]{}:?",
-        opts=opts,
-    )
-    # RandomPassword already marks `result` secret; wrapping says so where it is used too.
-    return pulumi.Output.secret(generated.result)
-
-
-# Hotpatch-capable images (the list in
-# https://learn.microsoft.com/azure/virtual-machines/automatic-vm-guest-patching#supported-os-images
-# and https://learn.microsoft.com/windows-server/get-started/hotpatch). On them Azure refuses a
-# scale set with AutomaticByPlatform patching unless hotpatching is on: "'EnableHotpatching'
-# must be set to 'true' on Virtual Machine Scale Sets running Hotpatch-compatible images"
-# (quoted in hashicorp/terraform-provider-azurerm#24335). Single VMs accept it too, with
-# the same preconditions (provisionVMAgent true, patchMode AutomaticByPlatform: Compute REST
-# spec, PatchSettings.enableHotpatching), and it means fewer reboots, so both placements
-# set it. Whether a single VM *requires* it is not documented; it is set either way.
-HOTPATCH_SKUS = frozenset(
-    {
-        "2022-datacenter-azure-edition-core",
-        "2022-datacenter-azure-edition-core-smalldisk",
-        "2022-datacenter-azure-edition-hotpatch",
-        "2022-datacenter-azure-edition-hotpatch-smalldisk",
-        "2025-datacenter-azure-edition",
-        "2025-datacenter-azure-edition-smalldisk",
-        "2025-datacenter-azure-edition-core",
-        "2025-datacenter-azure-edition-core-smalldisk",
-    }
-)
-
-
-def windows_configuration() -> compute.WindowsConfigurationArgs:
-    return compute.WindowsConfigurationArgs(
-        provision_vm_agent=True,
-        # AutomaticByPlatform on Windows also needs automatic updates on.
-        enable_automatic_updates=True,
-        patch_settings=compute.PatchSettingsArgs(
-            patch_mode="AutomaticByPlatform",
-            assessment_mode="AutomaticByPlatform",
-            enable_hotpatching=True if IMAGES["windows"].sku in HOTPATCH_SKUS else None,
-        ),
-    )
-
-
-def linux_configuration(args: MultiVmLoadBalancedArgs) -> compute.LinuxConfigurationArgs:
-    return compute.LinuxConfigurationArgs(
-        disable_password_authentication=True,
-        ssh=compute.SshConfigurationArgs(
-            public_keys=[
-                compute.SshPublicKeyArgs(
-                    path=f"/home/{args.admin_username}/.ssh/authorized_keys",
-                    key_data=(args.ssh_public_key or "").strip(),
-                )
-            ]
-        ),
-        provision_vm_agent=True,
-        patch_settings=compute.LinuxPatchSettingsArgs(
-            patch_mode="AutomaticByPlatform", assessment_mode="AutomaticByPlatform"
-        ),
-    )
-
-
-def _os_profile(
-    name: str,
-    index: int,
-    args: MultiVmLoadBalancedArgs,
-    password: pulumi.Output[str] | None,
-    user_data: str | None,
-) -> compute.OSProfileArgs:
-    if args.os_type == "windows":
-        return compute.OSProfileArgs(
-            computer_name=computer_name(name, index, "windows"),
-            admin_username=args.admin_username,
-            admin_password=password,
-            windows_configuration=windows_configuration(),
-        )
-    return compute.OSProfileArgs(
-        computer_name=computer_name(name, index, "linux"),
-        admin_username=args.admin_username,
-        # cloud-init reads customData at first boot; Azure cannot change it afterwards.
-        custom_data=workload.custom_data(user_data) if user_data else None,
-        linux_configuration=linux_configuration(args),
-    )
-
-
-def security_profile(args: MultiVmLoadBalancedArgs) -> compute.SecurityProfileArgs | None:
-    if not args.trusted_launch and not args.encryption_at_host:
-        return None
-    return compute.SecurityProfileArgs(
-        security_type="TrustedLaunch" if args.trusted_launch else None,
-        uefi_settings=(
-            compute.UefiSettingsArgs(secure_boot_enabled=True, v_tpm_enabled=True) if args.trusted_launch else None
-        ),
-        # Opt-in: Azure fails the deployment unless the subscription registered the
-        # Microsoft.Compute/EncryptionAtHost feature.
-        encryption_at_host=True if args.encryption_at_host else None,
-    )
-
-
-def vm_model(name: str, index: int, args: MultiVmLoadBalancedArgs, boot: str | None) -> dict[str, object]:
+def vm_model(name: str, index: int, args: MultiVmLoadBalancedArgs, m: Machine) -> dict[str, object]:
     """Everything that makes VM `index` what it is, except its tags and its password (see
     `replacement_trigger`): a change to any of it replaces the VM (and its NIC) create-first.
-    `boot` is the bootstrap (`workload.bootstrap_for`), read once for every VM."""
-    image = IMAGES[args.os_type]
+    `m` is the tier's machine (profile.py), with its bootstrap read once for every VM."""
     zones = args.vm_zones
     return {
-        "osType": args.os_type,
-        "image": [image.publisher, image.offer, image.sku, "latest"],
+        "osType": m.os_type,
+        "image": [m.image.publisher, m.image.offer, m.image.sku, IMAGE_VERSION],
         "vmSize": args.vm_size,
-        "osDiskType": args.os_disk_type,
-        "trustedLaunch": args.trusted_launch,
-        "encryptionAtHost": args.encryption_at_host,
-        "computerName": computer_name(name, index, args.os_type),
-        "adminUsername": args.admin_username,
-        "sshPublicKey": (args.ssh_public_key or "").strip() if args.os_type == "linux" else None,
+        "osDiskType": m.os_disk.storage_account_type,
+        "trustedLaunch": m.trusted_launch,
+        "encryptionAtHost": m.encryption_at_host,
+        "computerName": computer_name(name, index, m.os_type),
+        "adminUsername": m.admin_username,
+        "sshPublicKey": m.ssh_public_key,
         # The Linux customData or the Windows extension's script, whole.
-        "bootstrap": hashlib.sha256(boot.encode()).hexdigest() if boot else None,
+        "bootstrap": hashlib.sha256(m.bootstrap.encode()).hexdigest() if m.bootstrap else None,
         "zone": zones[(index - 1) % len(zones)] if zones else None,
         # Joining another availability set needs a new VM (joins only at creation).
         "availabilitySet": None if zones else [args.fault_domain_count, args.update_domain_count],
     }
 
 
-def replacement_trigger(
-    name: str, index: int, args: MultiVmLoadBalancedArgs, boot: str | None, password: pulumi.Output[str] | None
-) -> pulumi.Input[str]:
+def replacement_trigger(name: str, index: int, args: MultiVmLoadBalancedArgs, m: Machine) -> pulumi.Input[str]:
     """The VM's `replacement_trigger`: a digest of `vm_model`, and of the admin password on
     Windows (Azure does not change a password through the VM model, so a new one needs a new
     VM). With the password it is a secret Output: Pulumi compares secrets by value
     (pulumi/pulumi#21142) and stores this one encrypted, and it holds a digest, never the
     password."""
-    digest = hashlib.sha256(json.dumps(vm_model(name, index, args, boot), sort_keys=True).encode()).hexdigest()[:16]
-    if password is None:
+    digest = hashlib.sha256(json.dumps(vm_model(name, index, args, m), sort_keys=True).encode()).hexdigest()[:16]
+    if m.admin_password is None:
         return f"model:{digest}"
-    return pulumi.Output.secret(password).apply(
+    return pulumi.Output.secret(m.admin_password).apply(
         lambda p: f"model:{digest};password:{hashlib.sha256(('lbvms-admin-password:' + p).encode()).hexdigest()[:16]}"
     )
 
@@ -258,10 +134,7 @@ def build_compute(
         )
     )
     password = admin_password(name, args, opts)
-    image = IMAGES[args.os_type]
-    boot = workload.bootstrap_for(args)
-    user_data = boot if args.os_type == "linux" else None
-    script = boot if args.os_type == "windows" else None
+    m = machine(args, identity_id, password)
     gated = gate.needed(args)
 
     nics: list[network.NetworkInterface] = []
@@ -269,7 +142,8 @@ def build_compute(
     extensions: list[compute.VirtualMachineExtension] = []
     gates: list[compute.VirtualMachineRunCommandByVirtualMachine] = []
     for i in range(1, args.vm_count + 1):
-        trigger = replacement_trigger(name, i, args, boot, password)
+        trigger = replacement_trigger(name, i, args, m)
+        profile = vm_profile(m, computer_name(name, i, m.os_type))
         nic = network.NetworkInterface(
             f"{name}-nic-{i}",
             resource_group_name=resource_group_name,
@@ -303,32 +177,11 @@ def build_compute(
             network_profile=compute.NetworkProfileArgs(
                 network_interfaces=[compute.NetworkInterfaceReferenceArgs(id=nic.id, primary=True)]
             ),
-            os_profile=_os_profile(name, i, args, password, user_data),
-            storage_profile=compute.StorageProfileArgs(
-                image_reference=compute.ImageReferenceArgs(
-                    publisher=image.publisher,
-                    offer=image.offer,
-                    sku=image.sku,
-                    version="latest",
-                ),
-                os_disk=compute.OSDiskArgs(
-                    create_option="FromImage",
-                    caching=compute.CachingTypes.READ_WRITE,
-                    managed_disk=compute.ManagedDiskParametersArgs(storage_account_type=args.os_disk_type),
-                    # The disk is not a Pulumi resource: let Azure remove it with the VM.
-                    delete_option="Delete",
-                ),
-            ),
-            security_profile=security_profile(args),
-            # Workloads reach Azure services without secrets; see identity.py for why it is
-            # the tier's user-assigned identity and not a system-assigned one.
-            identity=compute.VirtualMachineIdentityArgs(
-                type=compute.ResourceIdentityType.USER_ASSIGNED, user_assigned_identities=[identity_id]
-            ),
-            # Managed boot diagnostics: no storage account to create or secure.
-            diagnostics_profile=compute.DiagnosticsProfileArgs(
-                boot_diagnostics=compute.BootDiagnosticsArgs(enabled=True)
-            ),
+            os_profile=profile.os_profile,
+            storage_profile=profile.storage_profile,
+            security_profile=profile.security_profile,
+            identity=profile.identity,
+            diagnostics_profile=profile.diagnostics_profile,
             tags=args.tags,
             # Immutable: see this function's docstring.
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(replacement_trigger=trigger)),
@@ -336,14 +189,14 @@ def build_compute(
         nics.append(nic)
         vms.append(vm)
         after: list[pulumi.Resource] = []
-        if script is not None:
+        if m.extension is not None:
             extension = compute.VirtualMachineExtension(
                 f"{name}-vm-{i}-web",
                 resource_group_name=resource_group_name,
                 # The VM's Azure name (a path parameter): a new VM gets a new extension.
                 vm_name=vm.name,
                 vm_extension_name=workload.EXTENSION_NAME,
-                **workload.extension_fields(script),
+                **m.extension,
                 tags=args.tags,
                 opts=opts,
             )

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import compute, monitor
 
-from . import workload
-from .compute import IMAGES, admin_password, linux_configuration, security_profile, windows_configuration
+from .profile import admin_password, machine, scale_set_profile
 from .settings import MultiVmLoadBalancedArgs
 
 # The Application Health extension reports each instance's health to the platform,
@@ -67,29 +66,7 @@ def build_scale_set(
     s = args.scale_set
     zones = args.vm_zones
     password = admin_password(name, args, opts)
-    image = IMAGES[args.os_type]
-    boot = workload.bootstrap_for(args)
-
-    extensions = [_health_extension(args)]
-    if args.os_type == "windows" and boot is not None:
-        extensions.append(
-            compute.VirtualMachineScaleSetExtensionArgs(name=workload.EXTENSION_NAME, **workload.extension_fields(boot))
-        )
-
-    if args.os_type == "windows":
-        os_profile = compute.VirtualMachineScaleSetOSProfileArgs(
-            computer_name_prefix=computer_name_prefix(name),
-            admin_username=args.admin_username,
-            admin_password=password,
-            windows_configuration=windows_configuration(),
-        )
-    else:
-        os_profile = compute.VirtualMachineScaleSetOSProfileArgs(
-            computer_name_prefix=computer_name_prefix(name),
-            admin_username=args.admin_username,
-            custom_data=workload.custom_data(boot) if boot else None,
-            linux_configuration=linux_configuration(args),
-        )
+    profile = scale_set_profile(machine(args, identity_id, password), computer_name_prefix(name))
 
     vmss = compute.VirtualMachineScaleSet(
         f"{name}-vmss",
@@ -102,20 +79,8 @@ def build_scale_set(
         single_placement_group=False,
         sku=compute.SkuArgs(name=args.vm_size, capacity=s.default_count),
         virtual_machine_profile=compute.VirtualMachineScaleSetVMProfileArgs(
-            os_profile=os_profile,
-            storage_profile=compute.VirtualMachineScaleSetStorageProfileArgs(
-                image_reference=compute.ImageReferenceArgs(
-                    publisher=image.publisher, offer=image.offer, sku=image.sku, version="latest"
-                ),
-                os_disk=compute.VirtualMachineScaleSetOSDiskArgs(
-                    create_option="FromImage",
-                    caching=compute.CachingTypes.READ_WRITE,
-                    managed_disk=compute.VirtualMachineScaleSetManagedDiskParametersArgs(
-                        storage_account_type=args.os_disk_type
-                    ),
-                    delete_option="Delete",
-                ),
-            ),
+            os_profile=profile.os_profile,
+            storage_profile=profile.storage_profile,
             network_profile=compute.VirtualMachineScaleSetNetworkProfileArgs(
                 # Flexible scale sets create their NICs through this network API version.
                 network_api_version="2020-11-01",
@@ -139,11 +104,11 @@ def build_scale_set(
                     )
                 ],
             ),
-            security_profile=security_profile(args),
-            diagnostics_profile=compute.DiagnosticsProfileArgs(
-                boot_diagnostics=compute.BootDiagnosticsArgs(enabled=True)
+            security_profile=profile.security_profile,
+            diagnostics_profile=profile.diagnostics_profile,
+            extension_profile=compute.VirtualMachineScaleSetExtensionProfileArgs(
+                extensions=[_health_extension(args), *profile.extensions]
             ),
-            extension_profile=compute.VirtualMachineScaleSetExtensionProfileArgs(extensions=extensions),
         ),
         automatic_repairs_policy=compute.AutomaticRepairsPolicyArgs(
             enabled=True, grace_period="PT10M", repair_action="Replace"
@@ -161,9 +126,7 @@ def build_scale_set(
             ),
         ),
         # Flexible scale sets accept UserAssigned or None only (see identity.py).
-        identity=compute.VirtualMachineScaleSetIdentityArgs(
-            type=compute.ResourceIdentityType.USER_ASSIGNED, user_assigned_identities=[identity_id]
-        ),
+        identity=profile.identity,
         tags=args.tags,
         # Autoscale owns the instance count after creation. Without this, every `pulumi up`
         # would PUT sku.capacity = defaultCount and undo what autoscale chose. Pulumi.yaml
