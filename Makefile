@@ -11,7 +11,7 @@ STACK  ?= dev
 DIR    ?= .
 ARGS   ?=
 
-.PHONY: help install plan pictures bench lint typecheck unit test clean schema
+.PHONY: help install plan pictures bench lint typecheck unit test clean schema mutate
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,8 +32,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP) ## Create .venv and install runtime and dev requirements
 
+# The stacks have no SSH key (it is the user's to set): where a program cannot run without
+# one, the plan stands in a throw-away key it makes, and says so (offline/plan.py).
 plan: $(STAMP) ## Offline plan + picture (build/, ignored): make plan [STACK=prod] [DIR=examples/n-tier] [ARGS="--set vmCount=3"]
-	@$(PY) -m offline.plan --dir $(DIR) --stack $(STACK) --svg $(DIR)/build/architecture-$(STACK).svg $(ARGS)
+	@$(PY) -m offline.plan --dir $(DIR) --stack $(STACK) --svg $(DIR)/build/architecture-$(STACK).svg --throwaway-ssh-key sshPublicKey $(ARGS)
 
 # The committed pictures (docs/architecture-<stack>.svg) of the committed stack files, no
 # overrides; tests/test_plan.py fails until they are redrawn after a change.
@@ -41,7 +43,7 @@ PICTURES := .:dev .:prod examples/n-tier:dev
 pictures: $(STAMP) ## Redraw the committed docs/architecture-<stack>.svg from the committed stack files
 	@for p in $(PICTURES); do d=$${p%%:*}; s=$${p##*:}; \
 	  env $$(env | grep -o '^PLAN_SECRET_[^=]*' | sed 's/^/-u /') \
-	    $(PY) -m offline.plan --quiet --dir $$d --stack $$s --svg $$d/docs/architecture-$$s.svg || exit $$?; \
+	    $(PY) -m offline.plan --quiet --dir $$d --stack $$s --svg $$d/docs/architecture-$$s.svg --throwaway-ssh-key sshPublicKey || exit $$?; \
 	  echo "Wrote $$d/docs/architecture-$$s.svg"; done
 
 bench: $(STAMP) ## Time and memory of the offline plan beside the import and program floors (5 rounds, ~2 min)
@@ -70,6 +72,11 @@ test: $(STAMP) ## Lint, type check and all tests (what CI runs)
 	$(PY) -m pytest; tests=$$?; \
 	wait $$pid; types=$$?; echo "pyright:"; cat $$log; rm -f $$log; \
 	test $$tests -eq 0 && test $$types -eq 0
+
+# Mutants of components/ and offline/changes.py, each run against the tests that run its line;
+# the kill rate per file, the survivors, build/mutate.json (scripts/mutate.py says how).
+mutate: $(STAMP) ## Sampled mutation test, kill rate and survivors (~15 min): make mutate [ARGS="--sample 40"]
+	$(PY) scripts/mutate.py $(ARGS)
 
 clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,31 +1,14 @@
 """Load-balanced VMs on Azure: read stack config, build the component, export outputs."""
 
 import pulumi
-from pulumi.runtime import config as runtime_config
-from pulumi.runtime.mocks import MockMonitor
-from pulumi.runtime.settings import get_monitor
 
 from components import MultiVmLoadBalanced
+from config_keys import namespace_config
 from stack_config import COMPONENT_NAME, args_from_config
 
-
-def project_config() -> tuple[dict[str, str], set[str]]:
-    """Every `<project>:<key>` value of this stack, and which keys are secrets.
-
-    The SDK has no public call that lists config keys, and `pulumi.Config.get` would
-    silently ignore a misspelt one, so the runtime's own map is read here.
-    """
-    prefix = f"{pulumi.get_project()}:"
-    merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    values = {k[len(prefix) :]: v for k, v in merged.items() if k.startswith(prefix)}
-    secret = {k for k in values if runtime_config.is_config_secret(prefix + k)}
-    return values, secret
-
-
-values, secret_keys = project_config()
-# The offline plan's placeholder SSH key is accepted on the mock engine only.
-offline = isinstance(get_monitor(), MockMonitor)
-args = args_from_config(values, secret_keys, allow_placeholder_key=offline)
+# Every key of the project, misspelt ones too: the program rejects a key it does not know.
+values, secret_keys = namespace_config(pulumi.get_project())
+args = args_from_config(values, secret_keys)
 stack = MultiVmLoadBalanced(COMPONENT_NAME, args)
 
 if stack.public_ip_address is not None:

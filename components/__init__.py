@@ -1,6 +1,7 @@
 """Reusable building blocks of the load-balanced VM stack."""
 
 from .multi_vm_lb import MultiVmLoadBalanced
+from .rules import validate
 from .settings import (
     ConfigError,
     HealthProbe,
@@ -8,7 +9,6 @@ from .settings import (
     MonitoringSettings,
     MultiVmLoadBalancedArgs,
     ScaleSetSettings,
-    validate,
 )
 
 __all__ = [

@@ -58,7 +58,7 @@ def script(args: MultiVmLoadBalancedArgs, vm_label: str) -> str:
         "__VM__": vm_label,
         "__PROTOCOL__": probe.protocol,
         "__PORT__": str(probe.port),
-        # Validated (settings: SAFE_PROBE_PATH): nothing that could end the quotes.
+        # Validated (settings.py: HealthProbe.path's pattern): nothing that could end the quotes.
         "__PATH__": (probe.path or "/") if probe.protocol != "Tcp" else "",
         "__BOOT_SECONDS__": str(BOOT_SECONDS),
         "__SETTLE_SECONDS__": str(settle_seconds(args)),

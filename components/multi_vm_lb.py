@@ -9,8 +9,6 @@ pulumi/provider/experimental/analyzer.py `analyze_type`).
 from typing import Any
 
 import pulumi
-from pulumi.runtime.mocks import MockMonitor
-from pulumi.runtime.settings import get_monitor
 from pulumi_azure_native import resources
 
 from .aliases import drop_versioned_type_aliases
@@ -20,8 +18,9 @@ from .identity import build_identity
 from .loadbalancer import POOL, build_egress, build_load_balancer, load_balancer_name
 from .monitoring import build_monitoring
 from .network import build_network
+from .rules import check
 from .scaleset import build_scale_set
-from .settings import MultiVmLoadBalancedArgs, check
+from .settings import MultiVmLoadBalancedArgs
 
 COMPONENT_TYPE = "lbvms:index:MultiVmLoadBalanced"
 
@@ -85,9 +84,9 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
         args: MultiVmLoadBalancedArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        # Before super().__init__: a bad configuration must register nothing at all. The
-        # offline plan's placeholder SSH key passes only on the mock engine.
-        check(args, name, allow_placeholder_key=isinstance(get_monitor(), MockMonitor))
+        # Before super().__init__: a bad configuration must register nothing at all. Direct
+        # Python callers get the same checks as stack config and provider arguments.
+        check(args, name)
         # Children skip azure-native's versioned-type aliases: no stack can hold them, and
         # they are most of the cost of registering a VM (components/aliases.py says why).
         own = pulumi.ResourceOptions(transformations=[drop_versioned_type_aliases])

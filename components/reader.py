@@ -1,6 +1,6 @@
-"""Read raw input values into `MultiVmLoadBalancedArgs`, generically, from the declaration.
+"""The one way in: raw input values -> checked `MultiVmLoadBalancedArgs`, from the declaration.
 
-Two callers hand over raw values keyed by the public (camelCase) names:
+Two callers hand over raw values keyed by the public (camelCase) names, and both call `load`:
 
 - the stack program (`stack_config.py`): values as the Pulumi CLI hands them to a program,
   every one a string (lists and objects as JSON);
@@ -8,91 +8,32 @@ Two callers hand over raw values keyed by the public (camelCase) names:
   them (integers as floats, `3.0`; secrets and other resources' values as Outputs).
 
 No per-key table: each value is read by the type, allowed values and default that
-`components/settings.py` declares for it, nested objects field by field, and every problem
-is collected with its path (`lbRules[0].frontendPort`). Rules beyond the shape stay in
-`settings.validate`.
+components/settings.py declares for it, nested objects field by field, and every problem
+is collected with its path (`lbRules[0].frontendPort`). Then every rule runs once
+(components/rules.py `validate`), and one `ConfigError`, worded for the caller, names every
+problem.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-import types
 import typing
 from collections.abc import Mapping
-from dataclasses import MISSING, Field, dataclass, fields, is_dataclass
+from dataclasses import dataclass, is_dataclass
 from enum import Enum, StrEnum
 from typing import Any, Literal
 
 import pulumi
 
-from .settings import MultiVmLoadBalancedArgs, Setting, setting_of
+from .rules import top_key, validate
+from .settings import ConfigError, Declared, MultiVmLoadBalancedArgs, declared
 
 Source = Literal["config", "argument"]
 
 
 class _Bad(ValueError):
     """A value of the wrong shape; its message says what is allowed."""
-
-
-def camel_case(name: str) -> str:
-    """`vm_count` -> `vmCount`: the public name of a field, as Pulumi's analyzer derives it
-    (pulumi/provider/experimental/util.py `camel_case`)."""
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-@dataclass(frozen=True)
-class Declared:
-    """One declared input: its public key, dataclass field, setting and resolved type."""
-
-    key: str
-    field: Field[Any]
-    setting: Setting
-    #: The type with `None` and `pulumi.Input` stripped (`str`, `int`, `list[str]`, ...).
-    type: Any
-    #: `None` is allowed (the field is `X | None`).
-    optional: bool
-    #: The field accepts another resource's Output (`pulumi.Input[X]`).
-    accepts_output: bool
-
-    @property
-    def required(self) -> bool:
-        """A value is needed: no default, not even another field's."""
-        no_default = self.field.default is MISSING and self.field.default_factory is MISSING
-        return no_default and self.setting.default_from is None
-
-    def default(self) -> Any:
-        if self.field.default is not MISSING:
-            return self.field.default
-        if self.field.default_factory is not MISSING:
-            return self.field.default_factory()
-        return MISSING
-
-
-def _strip(tp: Any) -> tuple[Any, bool, bool]:
-    """(core type, optional, accepts an Output) of an annotation."""
-    optional = accepts_output = False
-    if typing.get_origin(tp) in (typing.Union, types.UnionType):
-        parts = [a for a in typing.get_args(tp) if a is not type(None)]
-        optional = len(parts) != len(typing.get_args(tp))
-        # pulumi.Input[T] is Union[T, Awaitable[T], Output[T]].
-        if any(typing.get_origin(a) is pulumi.Output or a is pulumi.Output for a in parts) or len(parts) > 1:
-            accepts_output = True
-            parts = [a for a in parts if typing.get_origin(a) is None and a is not pulumi.Output] or parts[:1]
-        tp = parts[0]
-    return tp, optional, accepts_output
-
-
-def declared(cls: type) -> dict[str, Declared]:
-    """The declared inputs of a dataclass, by public key, in declaration order."""
-    # `pulumi.Input` holds a forward reference to `Output`, resolved here.
-    hints = typing.get_type_hints(cls, localns={"Output": pulumi.Output, "T": typing.Any})
-    out: dict[str, Declared] = {}
-    for f in fields(cls):
-        tp, optional, accepts_output = _strip(hints[f.name])
-        out[camel_case(f.name)] = Declared(camel_case(f.name), f, setting_of(f), tp, optional, accepts_output)
-    return out
 
 
 INPUTS = declared(MultiVmLoadBalancedArgs)
@@ -147,14 +88,14 @@ def _as_bool(raw: Any) -> bool:
 
 def _as_enum(raw: Any, allowed: type[StrEnum]) -> str:
     """One rule for every closed set of values: any capitalisation of an allowed value is
-    read as its canonical spelling (Azure's own enum values are case-insensitive, e.g.
-    `Tcp`/`tcp`). Anything else is left for `validate()` to report with the allowed values."""
+    read as its member (Azure's own enum values are case-insensitive, e.g. `Tcp`/`tcp`).
+    Anything else is left for `validate()` to report with the allowed values."""
     if isinstance(raw, Enum):
         raw = raw.value
     value = _as_str(raw)
     for option in allowed:
         if value.lower() == option.value.lower():
-            return option.value
+            return option
     return value
 
 
@@ -194,8 +135,10 @@ class Reader:
             return _as_bool(raw)
         if tp is int:
             return _as_int(raw)
+        if d.enum is not None and d.item is tp:
+            return _as_enum(raw, d.enum)
         if tp is str:
-            return _as_enum(raw, s.enum) if s.enum else _as_str(raw)
+            return _as_str(raw)
         if origin in (list, tuple):
             return self._list(d, raw, where, top)
         if origin is dict:
@@ -231,11 +174,11 @@ class Reader:
                     out.append(built)
         else:
             for item in items:
-                if s.enum and isinstance(item, int) and not isinstance(item, bool):
+                if d.enum and isinstance(item, int) and not isinstance(item, bool):
                     item = str(item)  # YAML reads an unquoted zone 1 as a number; a zone is its name
                 if not isinstance(item, str):
                     raise _Bad(f"must be a list of strings, e.g. {s.example}")
-                out.append(_as_enum(item, s.enum) if s.enum else item)
+                out.append(_as_enum(item, d.enum) if d.enum else item)
         return tuple(out) if typing.get_origin(tp) is tuple else out
 
     def object(self, cls: type, obj: Mapping[str, Any], where: str) -> Any:
@@ -320,6 +263,24 @@ def read(
     return Reading(MultiVmLoadBalancedArgs(**fields_), reader.problems, explicit)
 
 
-def top_key(problem: str) -> str:
-    """The top-level key a problem is about (`lbRules[0].protocol: ...` -> `lbRules`)."""
-    return problem.split(":")[0].split(".")[0].split("[")[0]
+def load(
+    values: Mapping[str, Any],
+    source: Source,
+    name: str,
+    secret_keys: set[str] | None = None,
+    caller: str = "MultiVmLoadBalanced",
+) -> MultiVmLoadBalancedArgs:
+    """Raw values keyed by public name -> checked args: read, then every rule once. Raises
+    one `ConfigError` naming every problem, worded for `source`: stack config, or the
+    arguments of the component `name` (of type `caller`, as the consumer knows it)."""
+    reading = read(values, source, secret_keys)
+    problems = list(reading.problems)
+    # A key whose value could not even be read keeps its default; rules about it would
+    # only repeat that problem.
+    unreadable = {top_key(p) for p in problems}
+    problems += [p for p in validate(reading.args, name, given=reading.explicit) if top_key(p) not in unreadable]
+    if not problems:
+        return reading.args
+    if source == "config":
+        raise ConfigError(problems, context="stack configuration")
+    raise ConfigError([reword_for_argument(p) for p in problems], context=f"arguments of {caller} {name!r}")

@@ -9,21 +9,19 @@ path, so changing the probe's path never replaces a VM and never fails one that 
 from __future__ import annotations
 
 import base64
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 # PyYAML comes with the pulumi SDK (its install_requires); cloud-init itself parses with it.
 import yaml
 
-if TYPE_CHECKING:  # settings imports this module; the type is only for annotations
+if TYPE_CHECKING:  # annotations only: at run time this renderer imports nothing of the declaration
     from .settings import MultiVmLoadBalancedArgs
 
 BOOTSTRAP_DIR = Path(__file__).resolve().parent / "bootstrap"
 NGINX_CLOUD_INIT = BOOTSTRAP_DIR / "nginx-cloud-init.yaml"
 IIS_SCRIPT = BOOTSTRAP_DIR / "iis.ps1"
 
-WORKLOADS: tuple[str, ...] = ("nginx", "iis", "none", "custom")
 BUILT_IN = {"nginx": "linux", "iis": "windows"}
 DEFAULT_FOR_OS = {"linux": "nginx", "windows": "iis"}
 
@@ -32,10 +30,6 @@ CUSTOM_DATA_MAX_BYTES = 65535
 #: Windows' limit on a command line, which carries the encoded script.
 COMMAND_LINE_MAX = 8191
 POWERSHELL = "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand "
-
-# What the health gate's scripts (gate.py) may receive as the probe path: it lands inside
-# shell and PowerShell single quotes, so nothing that could end a quote or start an expansion.
-SAFE_PROBE_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 
 # CustomScriptExtension for Windows: current handler, minor versions upgraded by Azure.
 EXTENSION_PUBLISHER = "Microsoft.Compute"
@@ -88,83 +82,6 @@ def custom_data(text: str) -> str:
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
-def problems(
-    workload: str | None,
-    workload_file: str | None,
-    os_type: str,
-    probe_protocol: str,
-    probe_port: int,
-    probe_path: str | None,
-) -> list[str]:
-    """Every problem with the workload keys, reported under their config names."""
-    found: list[str] = []
-    if workload is not None and workload not in WORKLOADS:
-        return [f"workload: {workload!r} must be one of {', '.join(WORKLOADS)}"]
-    chosen = effective(workload, os_type)
-    if chosen in BUILT_IN and BUILT_IN[chosen] != os_type:
-        found.append(
-            f"workload: {chosen!r} runs on {BUILT_IN[chosen]} only; on {os_type} use "
-            f"{DEFAULT_FOR_OS[os_type]}, custom or none"
-        )
-    if chosen in BUILT_IN:
-        if probe_protocol == "Https":
-            found.append(
-                f"probe.protocol: 'Https' needs a TLS server, and workload {chosen} serves plain HTTP; "
-                "use an Http or Tcp probe, or workload custom/none"
-            )
-        elif probe_port != 80:
-            found.append(
-                f"probe.port: {probe_port} is not served by workload {chosen}, which listens on port 80; "
-                "probe port 80, or use workload custom/none"
-            )
-    if chosen != "custom":
-        if workload_file is not None:
-            found.append(
-                f"workloadFile: {workload_file!r} is used only with workload custom; remove it or set workload: custom"
-            )
-        return found
-    if not workload_file:
-        return [
-            *found,
-            "workloadFile: not set; workload custom needs the path of your cloud-init file (linux) "
-            "or .ps1 script (windows)",
-        ]
-    path = Path(workload_file)
-    if path.is_dir():
-        return [*found, f"workloadFile: {workload_file!r} is a folder; give the path of a file in it"]
-    if not path.is_file():
-        return [*found, f"workloadFile: {workload_file!r} does not exist (paths are relative to the project directory)"]
-    text, unreadable = read_text(path)
-    if unreadable:
-        return [*found, f"workloadFile: {workload_file!r} {unreadable}"]
-    if os_type == "linux" and (broken := cloud_config_problem(text)):
-        found.append(f"workloadFile: {workload_file!r} {broken}")
-    first = text.lstrip().split("\n", 1)[0]
-    if os_type == "linux":
-        if not (first.startswith("#cloud-config") or first.startswith("#!")):
-            found.append(
-                f"workloadFile: {workload_file!r} is not a cloud-init file for linux: its first line must be "
-                "'#cloud-config' or a '#!' script"
-            )
-        size = len(text.encode("utf-8"))
-        if size > CUSTOM_DATA_MAX_BYTES:
-            found.append(
-                f"workloadFile: {workload_file!r} is {size} bytes; Azure's customData holds at most "
-                f"{CUSTOM_DATA_MAX_BYTES}"
-            )
-    elif os_type == "windows":
-        if path.suffix.lower() != ".ps1" or first.startswith("#cloud-config") or first.startswith("#!"):
-            found.append(f"workloadFile: {workload_file!r} is not a PowerShell script (.ps1) for windows")
-        length = len(encoded_command(text))
-        if length > COMMAND_LINE_MAX:
-            found.append(
-                f"workloadFile: {workload_file!r} makes a {length}-character command line; Windows allows "
-                f"{COMMAND_LINE_MAX} (keep the script under about {(COMMAND_LINE_MAX - len(POWERSHELL)) * 3 // 8} "
-                "characters, or have it download the rest)"
-            )
-    return found
-
-
 def read_text(path: Path) -> tuple[str, str | None]:
     """The file's text, or why it cannot be the bootstrap: cloud-init and PowerShell read
     UTF-8, and customData is sent as the file's UTF-8 bytes."""
@@ -194,13 +111,4 @@ def cloud_config_problem(text: str) -> str | None:
         return f"is not valid cloud-config YAML: {err}"
     if data is not None and not isinstance(data, dict):
         return "is not valid cloud-config: its YAML must be a mapping of modules (packages:, write_files:, ...)"
-    return None
-
-
-def probe_path_problem(path: str | None) -> str | None:
-    if path is not None and not SAFE_PROBE_PATH.match(path):
-        return (
-            f"probe.path: {path!r} may contain only letters, digits and . _ ~ / - "
-            "(it is written into the VMs' bootstrap scripts)"
-        )
     return None

@@ -88,15 +88,32 @@ def _all(run: ProgramRun, suffix: str) -> list[Registered]:
     return [r for r in run.ordered() if r.type.endswith(suffix)]
 
 
+def _owner(run: ProgramRun) -> dict[str, str]:
+    """Each resource's nearest component ancestor (URN to URN; top-level resources have none)."""
+    by_urn = {r.urn: r for r in run.resources}
+    out: dict[str, str] = {}
+    for r in run.resources:
+        parent = by_urn.get(r.parent)
+        while parent is not None and parent.custom:
+            parent = by_urn.get(parent.parent)
+        if parent is not None:
+            out[r.urn] = parent.urn
+    return out
+
+
 def render(run: ProgramRun, title: str = "") -> str:
-    """The whole picture: one section per `MultiVmLoadBalanced` in the program."""
-    components = [r for r in run.ordered() if r.type.endswith(":MultiVmLoadBalanced")]
-    groups = [[r for r in run.resources if r.parent == c.urn] for c in components] or [run.resources]
+    """The whole picture: one section per component of the program whose own resources include
+    a kind the layout draws (a component: a registration that is not custom; the resources
+    under it up to the next component down), or one for the whole program if none has."""
+    owner = _owner(run)
+    owned = {c.urn: [r for r in run.resources if owner.get(r.urn) == c.urn] for c in run.components()}
+    components = [c for c in run.components() if any(_kind(r) in DRAWN for r in owned[c.urn])]
+    groups = [owned[c.urn] for c in components] or [run.resources]
     labels = [f"component {c.name}" for c in components] if len(components) > 1 else [""]
     sections = []
     for group, label in zip(groups, labels, strict=False):
         sub = ProgramRun(resources=group, outputs={})
-        if any(r.type.rsplit(":", 1)[-1] in DRAWN for r in group):
+        if any(_kind(r) in DRAWN for r in group):
             try:
                 sections.append(_section(sub, label))
             except (KeyError, IndexError, TypeError, AttributeError, ValueError):
@@ -104,7 +121,7 @@ def render(run: ProgramRun, title: str = "") -> str:
                 sections.append(_others([r for r in group if r.custom]))
     # Every resource is on the picture: those of other kinds (another provider's, an Azure
     # type the drawing does not lay out) are listed in a box of their own.
-    others = [r for r in run.ordered() if r.custom and r.type.rsplit(":", 1)[-1] not in KIND_ORDER]
+    others = [r for r in run.ordered() if r.custom and _kind(r) not in KIND_ORDER]
     if others or not sections:
         sections.append(_others(others if sections else [r for r in run.ordered() if r.custom]))
     width = max([w for _, w, _ in sections] + [600])
@@ -127,6 +144,11 @@ def render(run: ProgramRun, title: str = "") -> str:
 
 #: Kinds the load-balanced layout draws; a group without any of them gets no such section.
 DRAWN = {"LoadBalancer", "VirtualMachine", "VirtualMachineScaleSet", "VirtualNetwork", "PublicIPAddress"}
+
+
+def _kind(r: Registered) -> str:
+    """The last part of the type token: `azure-native:network:LoadBalancer` -> `LoadBalancer`."""
+    return r.type.rsplit(":", 1)[-1]
 
 
 def _others(resources: list[Registered]) -> tuple[str, int, int]:

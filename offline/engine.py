@@ -51,7 +51,7 @@ from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 from pulumi.runtime.proto import source_pb2
-from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.stack import run_in_stack, wait_for_rpcs
 
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
 TENANT_ID = "11111111-1111-1111-1111-111111111111"
@@ -210,8 +210,14 @@ class ProgramRun:
 
     def ordered(self) -> list[Registered]:
         """Resources in a stable reading order (registration order varies with timing):
-        by kind, then by name with numbers compared as numbers (vm-2 before vm-10)."""
-        return sorted(self.resources, key=lambda r: (KIND_ORDER.get(r.type.rsplit(":", 1)[-1], 99), natural(r.name)))
+        components first, then by kind, then by name with numbers compared as numbers (vm-2
+        before vm-10)."""
+        return sorted(self.resources, key=lambda r: (kind_rank(r), natural(r.name)))
+
+    def components(self) -> list[Registered]:
+        """The component resources, in reading order: the registrations that are not custom
+        (a `ComponentResource` registers with `custom=False`; pulumi/resource.py)."""
+        return [r for r in self.ordered() if not r.custom]
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -220,11 +226,11 @@ class ProgramRun:
         return out
 
 
+#: The reading order of Azure resource kinds (the last part of the type token); others last.
 KIND_ORDER = {
     kind: n
     for n, kind in enumerate(
         [
-            "MultiVmLoadBalanced",
             "ResourceGroup",
             "NetworkSecurityGroup",
             "VirtualNetwork",
@@ -249,6 +255,11 @@ KIND_ORDER = {
         ]
     )
 }
+
+
+def kind_rank(r: Registered) -> int:
+    """A component before every resource (-1), then its kind's place in `KIND_ORDER`."""
+    return -1 if not r.custom else KIND_ORDER.get(r.type.rsplit(":", 1)[-1], len(KIND_ORDER))
 
 
 def natural(name: str) -> list[Any]:
@@ -692,6 +703,14 @@ def _run(
     mocks = RecordingMocks(location=location, computed=computed, answers=answers)
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+    # set_mocks registers a root stack of its own, and its empty outputs, in RPC tasks on this
+    # loop that the mock monitor answers in executor threads. Finish them now: left to run
+    # alongside the program, the empty outputs sometimes landed after the program's (same
+    # stack URN) and replaced them, and a run ended without stack outputs (1 run in 6 of a
+    # program with nothing to await). A task joins the SDK's RPC list only once it starts
+    # (pulumi/runtime/rpc_manager.py `rpc_wrapper`): let it start, then wait for the list.
+    loop.run_until_complete(asyncio.sleep(0))
+    loop.run_until_complete(wait_for_rpcs(await_all_outstanding_tasks=False))
     # set_mocks leaves a finished root stack behind; run the program the way the
     # language host does instead, so that exports are registered as stack outputs.
     settings.ROOT.set(None)
@@ -742,7 +761,7 @@ def run_program(
     answers: Mapping[str, Any] | None = None,
 ) -> ProgramRun:
     """Run `<program_dir>/__main__.py` (or `program_dir` itself if it is a file) on the mock
-    engine with `config` (full keys such as `lb-vms:vmCount` or `azure-native:location`, string
+    engine with `config` (full keys such as `<project>:<key>` or `azure-native:location`, string
     values as the CLI passes them).
 
     `preview=True` runs it as `pulumi preview` does (the SDK's dry run); `computed` says what

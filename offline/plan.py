@@ -1,12 +1,17 @@
 """Offline plan: what a stack would deploy, from the real program on the mock engine.
 
     python -m offline.plan [--stack dev] [--set key=value ...] [--secret key=value ...]
-                           [--json FILE] [--svg FILE] [--diff OLD.json [--parallel N]] [--quiet]
+                           [--throwaway-ssh-key KEY ...] [--json FILE] [--svg FILE]
+                           [--diff OLD.json [--parallel N]] [--quiet]
 
 Config is merged as the Pulumi CLI would (Pulumi.yaml defaults, Pulumi.<stack>.yaml,
 then --set). Secret values come from --secret or from PLAN_SECRET_<key> environment
 variables and are never printed; a --json plan holds only their salted hashes, which --diff
 compares (offline/changes.py). No Azure account, no Pulumi CLI, no network.
+
+An SSH public key is the user's to set, so a stack file often has none; --throwaway-ssh-key
+KEY lets the plan stand in a throw-away ed25519 key of its own for config KEY where nothing
+sets it and the program cannot run without it (`throwaway_ssh_key`), and says so.
 
 Exit codes: 0 fine; 2 a bad config or file; 3 a mandatory policy violated (--policy-strict);
 4 with --diff, a change that Azure would refuse in part or that leaves no VM in rotation.
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
 import json
 import os
 import re
@@ -83,25 +89,65 @@ def _parse_assignments(items: Sequence[str], flag: str) -> dict[str, Any]:
     return out
 
 
-def load_config(
-    stack: str, sets: Sequence[str] = (), secrets: Sequence[str] = (), root: Path = ROOT
-) -> tuple[stackfile.StackConfig, list[str]]:
-    """Merged config plus notes for the reader (for example, the placeholder key)."""
-    from components.settings import PLACEHOLDER_SSH_KEY
+#: The comment of the plan's throw-away SSH keys (`throwaway_ssh_key`).
+THROWAWAY_KEY_COMMENT = "throw-away-offline-plan"
 
+
+def _ssh_string(data: bytes) -> bytes:
+    """An SSH wire-format string: a 4-byte big-endian length, then the bytes (RFC 4251 §5)."""
+    return len(data).to_bytes(4, "big") + data
+
+
+def throwaway_ssh_key(project: str, stack: str) -> str:
+    """An ed25519 OpenSSH public key for the plan of `project`/`stack`, made up by the plan.
+
+    Its 32-byte body is a hash of the project and stack, so the same stack gets the same key on
+    every run: a `--diff` against an earlier `--json` plan sees no change in anything built from
+    it (a VM's `osProfile`, its replacement trigger), where a fresh random key would show every
+    VM replaced. It is nobody's key: no one holds a private half (finding one would mean
+    solving a discrete logarithm on Curve25519), so a VM deployed with it would admit no one.
+    The format is OpenSSH's: `ssh-ed25519 <base64 of string "ssh-ed25519", string body>`
+    (RFC 8709 §4)."""
+    body = hashlib.sha256(f"offline-plan throw-away key:{project}:{stack}".encode()).digest()
+    blob = _ssh_string(b"ssh-ed25519") + _ssh_string(body)
+    return f"ssh-ed25519 {base64.b64encode(blob).decode()} {THROWAWAY_KEY_COMMENT}"
+
+
+def throwaway_notes(cfg: stackfile.StackConfig) -> list[str]:
+    """What the plan tells the reader about each throw-away key it used."""
+    notes = []
+    for fk in sorted(cfg.filled):
+        key = fk.split(":", 1)[1] if fk.startswith(f"{cfg.project}:") else fk
+        notes.append(
+            f"{key} is not set: this plan uses a throw-away SSH key it made; nobody holds its private half. "
+            f'Before `pulumi up`: pulumi config set {key} "$(cat ~/.ssh/id_ed25519.pub)"'
+        )
+    return notes
+
+
+def load_config(
+    stack: str,
+    sets: Sequence[str] = (),
+    secrets: Sequence[str] = (),
+    root: Path = ROOT,
+    throwaway_ssh_keys: Sequence[str] = (),
+) -> tuple[stackfile.StackConfig, list[str]]:
+    """Merged config plus notes for the reader (the throw-away keys already in use).
+
+    Each of `throwaway_ssh_keys` (a config key, namespace optional) that nothing sets gets a
+    throw-away key (`throwaway_ssh_key`): at once when the project declares it required (the
+    CLI would stop without it), else only if the program cannot run without it (`run`)."""
     overrides = _parse_assignments(sets, "--set")
     secret_values = _parse_assignments(secrets, "--secret")
     for name, value in os.environ.items():
         if name.startswith(SECRET_ENV_PREFIX) and name[len(SECRET_ENV_PREFIX) :] not in secret_values:
             secret_values[name[len(SECRET_ENV_PREFIX) :]] = value
     try:
-        cfg = stackfile.load(
-            root,
-            stack,
-            overrides=overrides,
-            secret_overrides=secret_values,
-            placeholders={"sshPublicKey": PLACEHOLDER_SSH_KEY},
-        )
+        throwaway = {}
+        if throwaway_ssh_keys:
+            project, _ = stackfile.load_project(root)
+            throwaway = dict.fromkeys(throwaway_ssh_keys, throwaway_ssh_key(project, stack))
+        cfg = stackfile.load(root, stack, overrides=overrides, secret_overrides=secret_values, throwaway=throwaway)
     except FileNotFoundError as err:
         stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
         raise PlanError(f"{err}; stacks here: {', '.join(stacks)}") from None
@@ -114,20 +160,7 @@ def load_config(
             for key in sorted(cfg.encrypted)
         ]
         raise PlanError("Secret config values are needed:\n" + "\n".join(lines))
-    notes: list[str] = []
-    key = f"{cfg.project}:sshPublicKey"
-    linux = cfg.values.get(f"{cfg.project}:osType", "linux").lower() == "linux"
-    # Only for programs that take the key (ours, or one declaring it): not for any program.
-    project_file = stackfile.read_yaml(root / "Pulumi.yaml") or {}  # read (and checked) by load above
-    declared = isinstance(project_file, dict) and "sshPublicKey" in (project_file.get("config") or {})
-    if linux and key not in cfg.values and (declared or cfg.project == "lb-vms"):
-        cfg.values[key] = PLACEHOLDER_SSH_KEY
-    if cfg.values.get(key) == PLACEHOLDER_SSH_KEY:
-        notes.append(
-            "sshPublicKey is not set, so this plan uses a PLACEHOLDER key; `pulumi up` refuses it. "
-            'Before deploying: pulumi config set sshPublicKey "$(cat ~/.ssh/id_ed25519.pub)"'
-        )
-    return cfg, notes
+    return cfg, throwaway_notes(cfg)
 
 
 LOCATION_KEY = "azure-native:location"
@@ -170,24 +203,47 @@ def run(
     """The program run as `pulumi preview` runs it (the SDK's dry run): outputs the mock does
     not model are unknown and applies on them do not run. `computed="values"` answers the
     modelled ones with marked stand-ins (the default: pictures and diffs need addresses and
-    IDs); `computed="unknown"` leaves every provider-computed output unknown, as the CLI shows."""
-    return engine.run_program(
-        program_path(root),
-        project=cfg.project,
-        stack=cfg.stack,
-        config=cfg.values,
-        secret_keys=cfg.secret_keys,
-        preview=True,
-        computed=computed,
-        answers=answers,
-    )
+    IDs); `computed="unknown"` leaves every provider-computed output unknown, as the CLI shows.
+
+    Throw-away values offered (`cfg.throwaway`) are used only where the program fails without
+    them: when it then runs, or when its error named one of their keys and, with them, names
+    none (the other problems remain the user's to see). They then join `cfg.values` and
+    `cfg.filled`. Otherwise the run without them is the result, its error the program's own."""
+
+    def run_with(values: dict[str, str]) -> engine.ProgramRun:
+        return engine.run_program(
+            program_path(root),
+            project=cfg.project,
+            stack=cfg.stack,
+            config=values,
+            secret_keys=cfg.secret_keys,
+            preview=True,
+            computed=computed,
+            answers=answers,
+        )
+
+    result = run_with(cfg.values)
+    offered = {k: v for k, v in cfg.throwaway.items() if k not in cfg.values}
+    if result.error is None or not offered:
+        return result
+    retried = run_with({**cfg.values, **offered})
+    names = [fk.split(":", 1)[-1] for fk in offered]
+
+    def about_them(error: BaseException | None) -> bool:
+        return any(name in str(error) for name in names)
+
+    if retried.error is not None and (not about_them(result.error) or about_them(retried.error)):
+        return result
+    cfg.values.update(offered)
+    cfg.filled.update(offered)
+    return retried
 
 
 # ------------------------------------------------------------------ text
 
 
 def _short_id(value: Any) -> str:
-    """`.../loadBalancers/web-lb/backendAddressPools/backend` -> `backend`."""
+    """`.../loadBalancers/my-lb/backendAddressPools/backend` -> `backend`."""
     if not isinstance(value, str):
         return engine.UNKNOWN_TEXT if value == engine.UNKNOWN_TEXT else str(value)
     return value.rstrip("/").rsplit("/", 1)[-1]
@@ -195,8 +251,8 @@ def _short_id(value: Any) -> str:
 
 def details(r: engine.Registered) -> list[str]:
     """The few properties a reviewer checks (first line inline): per resource type for the
-    types this project uses, and the scalar inputs for any other. Never fails: a resource
-    written elsewhere may lack a property ours always set; it then gets the generic line."""
+    Azure types laid out below, and the scalar inputs for any other. Never fails: a resource
+    may lack a property the layout reads; it then gets the generic line."""
     try:
         lines = _details(r)
     except (KeyError, IndexError, TypeError, AttributeError, ValueError):
@@ -564,6 +620,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override a config value (YAML)"
     )
     parser.add_argument("--secret", action="append", default=[], metavar="KEY=VALUE", help="a secret config value")
+    parser.add_argument(
+        "--throwaway-ssh-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="where nothing sets config KEY (an SSH public key) and the program cannot run without it, plan with "
+        "a throw-away ed25519 key made for this project and stack (the same on every run; nobody holds its "
+        "private half) and say so; repeatable",
+    )
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the whole plan as JSON")
     parser.add_argument("--svg", type=Path, metavar="FILE", help="write the architecture picture (SVG)")
     parser.add_argument(
@@ -604,7 +669,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _plan(args: argparse.Namespace) -> int:
     try:
-        cfg, notes = load_config(args.stack, args.set, args.secret, root=args.dir.resolve())
+        cfg, _ = load_config(
+            args.stack, args.set, args.secret, root=args.dir.resolve(), throwaway_ssh_keys=args.throwaway_ssh_key
+        )
     except PlanError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -627,6 +694,7 @@ def _plan(args: argparse.Namespace) -> int:
             return 2
     computed = "unknown" if args.unknown_outputs else "values"
     result = run(cfg, root=args.dir.resolve(), computed=computed, answers=answers)
+    notes = throwaway_notes(cfg)
     unanswered = unanswered_message(result)
     if unanswered is not None:
         print(f"error: {unanswered}", file=sys.stderr)

@@ -60,6 +60,11 @@ class StackConfig:
     encrypted: set[str] = field(default_factory=set)
     #: Warnings the CLI prints before the preview (for example, keys without a value).
     warnings: list[str] = field(default_factory=list)
+    #: Stand-in values offered for keys nothing sets (full key -> value): the offline plan's
+    #: throw-away values, used only where the program cannot run without them.
+    throwaway: dict[str, str] = field(default_factory=dict)
+    #: Full keys whose value in `values` is such a stand-in.
+    filled: set[str] = field(default_factory=set)
 
 
 # ------------------------------------------------------------------ YAML as yaml.v3 reads it
@@ -360,14 +365,17 @@ def load(
     stack: str,
     overrides: Mapping[str, Any] | None = None,
     secret_overrides: Mapping[str, str] | None = None,
-    placeholders: Mapping[str, str] | None = None,
+    throwaway: Mapping[str, str] | None = None,
 ) -> StackConfig:
     """Read `Pulumi.yaml` and `Pulumi.<stack>.yaml` under `project_dir`, as `pulumi preview`.
 
     `overrides` are plain values (like `pulumi config set`); `secret_overrides` are secret
     values (like `pulumi config set --secret`). Keys may omit the project namespace.
-    `placeholders` stand in for required project keys (no default) that are not set, where
-    the CLI would stop; the offline plan labels them.
+    `throwaway` offers stand-in values for keys (namespace optional) that nothing sets: the
+    project file gives no value and the stack, `overrides` and `secret_overrides` none. A
+    required project key (declared without a default, where the CLI would stop) gets its
+    stand-in at once (`filled`); any other is left out of `values` and offered in
+    `StackConfig.throwaway`, for the caller to use only if the program cannot run without it.
     Raises `StackFileError` (the first problem, as the CLI stops at the first) or
     `FileNotFoundError` when there is no such stack file.
     """
@@ -430,6 +438,8 @@ def load(
     # config.go mergeConfig: defaults and values of the project fill what the stack lacks;
     # project keys with neither are required.
     missing: list[str] = []
+    offered = {full_key(project, k): v for k, v in (throwaway or {}).items()}
+    filled: set[str] = set()
     for key in sorted(decls):
         decl, fk = decls[key], full_key(project, key)
         if fk in raw or fk in encrypted:
@@ -438,8 +448,9 @@ def load(
             fill = decl.get("default", decl.get("value"))
             if fill is not None:
                 raw[fk] = fill
-        elif key in (placeholders or {}):
-            raw[fk] = (placeholders or {})[key]
+        elif fk in offered:
+            raw[fk] = offered.pop(fk)
+            filled.add(fk)
         elif fk.startswith(f"{project}:"):
             missing.append(key)
     if missing:
@@ -465,5 +476,12 @@ def load(
             )
     values = {fk: to_cli_string(value) for fk, value in raw.items()}
     return StackConfig(
-        project=project, stack=stack, values=values, secret_keys=secret, encrypted=encrypted, warnings=warnings
+        project=project,
+        stack=stack,
+        values=values,
+        secret_keys=secret,
+        encrypted=encrypted,
+        warnings=warnings,
+        throwaway={fk: v for fk, v in offered.items() if fk not in raw and fk not in encrypted},
+        filled=filled,
     )

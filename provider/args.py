@@ -34,10 +34,10 @@ class LbRule(TypedDict, total=False):
     "One load-balancing rule (stack config: an item of `lbRules`)."
 
     frontend_port: Required[int]
-    "Port on the frontend, 1-65534. Default: required."
+    "1-65534; port on the frontend. Default: required."
 
     backend_port: int
-    "Port on each VM, 1-65535. Default: `frontendPort`."
+    "1-65535; port on each VM. Default: `frontendPort`."
 
     protocol: LbProtocol
     "`Tcp` or `Udp`. Default: `Tcp`."
@@ -50,82 +50,82 @@ class HealthProbe(TypedDict, total=False):
     "`Http`, `Https` or `Tcp`. Default: `Http`."
 
     port: int
-    "Port probed on each VM, 1-65535; a TCP rule's backend port. Default: `80`."
+    "1-65535; port probed on each VM; a TCP rule's backend port. Default: `80`."
 
     path: str
-    "Request path of Http/Https probes, starting with `/`; none for Tcp. Default: `/` (Http, Https), none (Tcp)."
+    "`/` then letters, digits and `. _ ~ / -` (it is written into the VMs' bootstrap scripts); request path of Http/Https probes; none for Tcp. Default: `/` (Http, Https), none (Tcp)."
 
     interval_seconds: int
-    "Seconds between probes, 5-3600. Default: `5`."
+    "5-3600; seconds between probes. Default: `5`."
 
     probe_threshold: int
-    "Consecutive failures before a VM leaves rotation, 1-100. Default: `2`."
+    "1-100; consecutive failures before a VM leaves rotation. Default: `2`."
 
 
 class MonitoringSettings(TypedDict, total=False):
     "Health-probe monitoring (stack config `monitoring`). Off by default: the dev stack stays free of Log Analytics charges."
 
     enabled: bool
-    "Create the Log Analytics workspace, diagnostic settings and alerts. Default: `false`."
+    "create the Log Analytics workspace, diagnostic settings and alerts. Default: `false`."
 
     alert_emails: list[str]
-    "Where alerts go (needs `enabled: true`); none: alerts fire in the portal only. Default: `[]`."
+    "each item is an e-mail address, no repeats; where alerts go (needs `enabled: true`); none: alerts fire in the portal only. Default: `[]`."
 
     retention_days: int
-    "Log retention in days, 30-730 (30 is included in the price). Default: `30`."
+    "30-730; log retention in days (30 is included in the price). Default: `30`."
 
 
 class ScaleSetSettings(TypedDict, total=False):
     "The Flexible scale set and its autoscale (placement `scaleSet`; stack config `scaleSet`). Example: ``ScaleSetSettings(min_count=2, max_count=20)``."
 
     min_count: int
-    "Fewest instances autoscale keeps, 2 or more. Default: `2`."
+    "2-1000; fewest instances autoscale keeps. Default: `2`."
 
     max_count: int
-    "Most instances autoscale adds, up to 1000; with one MaxSurge batch, the size of the admin NAT port range and of the subnet check. Default: `10`."
+    "2-1000; most instances autoscale adds; with one MaxSurge batch, the size of the admin NAT port range and of the subnet check. Default: `10`."
 
     default_count: int
-    "Instances at creation and when metrics are missing. Default: `2`."
+    "2-1000; instances at creation and when metrics are missing. Default: `2`."
 
     scale_out_cpu_percent: int
-    "Average CPU % over 5 minutes above which one instance is added. Default: `70`."
+    "1-100; average CPU % over 5 minutes above which one instance is added. Default: `70`."
 
     scale_in_cpu_percent: int
-    "Average CPU % over 5 minutes below which one instance is removed; below scaleOutCpuPercent. Default: `30`."
+    "0-99; average CPU % over 5 minutes below which one instance is removed; below scaleOutCpuPercent. Default: `30`."
 
     cooldown_minutes: int
-    "Minutes to wait after a scale action, 1-10080. Default: `5`."
+    "1-10080; minutes to wait after a scale action. Default: `5`."
 
     rolling_batch_percent: int
-    "Share of instances upgraded per batch, 5-100. Default: `20`."
+    "5-100; share of instances upgraded per batch. Default: `20`."
 
     rolling_max_unhealthy_percent: int
-    "The upgrade stops when more than this share of all instances is unhealthy, 5-100. Default: `20`."
+    "5-100; the upgrade stops when more than this share of all instances is unhealthy. Default: `20`."
 
     rolling_max_unhealthy_upgraded_percent: int
-    "The upgrade stops when more than this share of upgraded instances is unhealthy, 0-100. Default: `20`."
+    "0-100; the upgrade stops when more than this share of upgraded instances is unhealthy. Default: `20`."
 
     rolling_pause_minutes: int
-    "Minutes between batches, 0-60, so a batch takes traffic before the next one goes. Default: `2`."
+    "0-60; minutes between batches, so a batch takes traffic before the next one goes. Default: `2`."
 
     rolling_max_surge: bool
-    "Create each batch's new instances before deleting the old ones, so capacity never drops. Default: `true`."
+    "create each batch's new instances before deleting the old ones, so capacity never drops. Default: `true`."
 
 
 class MultiVmLoadBalancedArgs(TypedDict, total=False):
     "Arguments of `MultiVmLoadBalanced`. Every field has a working, secure default except the credential: Linux needs `ssh_public_key`."
 
     os_type: OsType
-    "`linux` (Ubuntu 24.04 LTS) or `windows` (Windows Server 2025 Azure Edition). Default: `linux`."
+    "`linux` or `windows`; Ubuntu 24.04 LTS (SSH keys) or Windows Server 2025 Azure Edition (admin password). Default: `linux`."
 
     vm_count: int
-    "2-200, at most 100 with placement `availabilitySet` (two for the availability-set SLA; a change replaces VMs create-first, so the set briefly holds twice vmCount, and Azure caps a set at 200). Default: `2`."
+    "2-200; at most 100 with placement `availabilitySet` (two for the availability-set SLA; a change replaces VMs create-first, so the set briefly holds twice vmCount, and Azure caps a set at 200). Default: `2`."
 
     vm_size: str
-    "an Azure size name; must support Trusted Launch (unless `trustedLaunch: false`) and Premium storage if `osDiskType` is Premium. Default: `Standard_D2s_v5`."
+    "an Azure VM size name, e.g. Standard_D2s_v5; must support Trusted Launch (unless `trustedLaunch: false`) and Premium storage if `osDiskType` is Premium. Default: `Standard_D2s_v5`."
 
     admin_username: str
-    "1-32 characters (Linux) or 1-20 (Windows); letters, digits, `_ . -`; not a reserved name (`admin`, `root`, `administrator`, ...). Default: `azureuser`."
+    "1-32 characters (Linux: lower case) or 1-20 (Windows); letters, digits, `_ . -`; not a reserved name (`admin`, `root`, `administrator`, ...). Default: `azureuser`."
 
     ssh_public_key: str
     "required on Linux: `ssh-ed25519 ...` or `ssh-rsa ...` of at least 2048 bits; not allowed on Windows. Default: none."
@@ -134,46 +134,46 @@ class MultiVmLoadBalancedArgs(TypedDict, total=False):
     "Windows only, **secret**: 12-123 characters, 3 of lowercase/uppercase/digit/symbol. Default: generated."
 
     admin_source_prefixes: list[str]
-    "IPv4 addresses or CIDRs that may reach the NAT admin ports; never `*`, `Internet`, `0.0.0.0/0`; only with `adminAccess: nat`. Default: `[]` (nobody)."
+    "no repeats; IPv4 addresses or CIDRs that may reach the NAT admin ports; never `*`, `Internet`, `0.0.0.0/0`; only with `adminAccess: nat`. Default: `[]` (nobody)."
 
     admin_access: AdminAccess
-    "`nat` (NAT port per VM on the public IP, open to `adminSourcePrefixes` only), `bastion` (Azure Bastion Standard: no admin port on the public IP; VMs admit SSH/RDP only from the Bastion subnet) or `none` (no admin path at all). Default: `nat` (public), `none` (internal)."
+    "`nat`, `bastion` or `none`; `nat`: a NAT port per VM on the public IP, open to `adminSourcePrefixes` only; `bastion`: Azure Bastion Standard, no admin port on the public IP, VMs admit SSH/RDP only from the Bastion subnet; `none`: no admin path at all. Default: `nat` (public), `none` (internal)."
 
     bastion_subnet_prefix: str
     "with `adminAccess: bastion`: the `AzureBastionSubnet`, /26 or larger, inside the VNet, clear of `subnetPrefix`. Default: `10.0.2.0/26`."
 
     web_source_prefixes: list[str]
-    'IPv4 addresses, CIDRs or service tags (`AzureFrontDoor.Backend`, ...) the load-balanced ports are open to; not `*`. Default: `["Internet"]` (public), `["VirtualNetwork"]` (internal).'
+    'at least 1 item, no repeats; IPv4 addresses, CIDRs or service tags (`AzureFrontDoor.Backend`, ...) the load-balanced ports are open to; not `*`. Default: `["Internet"]` (public), `["VirtualNetwork"]` (internal).'
 
     placement: Placement
-    '`availabilitySet` (N VMs in one availability set), `zones` (N VMs spread over `zones`, no availability set, zone-redundant frontend) or `scaleSet` (a Flexible scale set with autoscale). See "Placement". Default: `availabilitySet`.'
+    '`availabilitySet`, `zones` or `scaleSet`; N VMs in one availability set; N VMs spread over `zones` (no availability set, zone-redundant frontend); or a Flexible scale set with autoscale. See "Placement". Default: `availabilitySet`.'
 
     zones: list[Zone]
-    'zone names among `1`, `2`, `3`, no repeats; `zones` and `scaleSet` only (a scale set with `[]` spreads over fault domains). Default: `["1", "2", "3"]`.'
+    'each item is `1`, `2` or `3`, no repeats; `zones` and `scaleSet` only (a scale set with `[]` spreads over fault domains). Default: `["1", "2", "3"]`.'
 
     scale_set: ScaleSetSettings
-    "`scaleSet` placement only: 2 <= minCount <= defaultCount <= maxCount <= 1000; scale-in below scale-out; cooldown 1-10080 minutes. The admin NAT port range and the subnet hold maxCount plus one MaxSurge batch. Rolling upgrades of model changes: batch 5-100% (not every instance at once without `rollingMaxSurge`), max unhealthy 5-100%, max unhealthy upgraded 0-100%, pause 0-60 minutes between batches, `rollingMaxSurge` true/false (new instances before old ones go). Default: `{minCount: 2, maxCount: 10, defaultCount: 2, scaleOutCpuPercent: 70, scaleInCpuPercent: 30, cooldownMinutes: 5, rollingBatchPercent: 20, rollingMaxUnhealthyPercent: 20, rollingMaxUnhealthyUpgradedPercent: 20, rollingPauseMinutes: 2, rollingMaxSurge: true}`."
+    "`scaleSet` placement only: minCount <= defaultCount <= maxCount; scale-in below scale-out. The admin NAT port range and the subnet hold maxCount plus one MaxSurge batch. Rolling upgrades of model changes: not every instance in one batch without `rollingMaxSurge` (new instances before old ones go). Fields: `minCount` 2-1000; `maxCount` 2-1000; `defaultCount` 2-1000; `scaleOutCpuPercent` 1-100; `scaleInCpuPercent` 0-99; `cooldownMinutes` 1-10080; `rollingBatchPercent` 5-100; `rollingMaxUnhealthyPercent` 5-100; `rollingMaxUnhealthyUpgradedPercent` 0-100; `rollingPauseMinutes` 0-60. Default: `{minCount: 2, maxCount: 10, defaultCount: 2, scaleOutCpuPercent: 70, scaleInCpuPercent: 30, cooldownMinutes: 5, rollingBatchPercent: 20, rollingMaxUnhealthyPercent: 20, rollingMaxUnhealthyUpgradedPercent: 20, rollingPauseMinutes: 2, rollingMaxSurge: true}`."
 
     frontend_type: FrontendType
-    "`public` (Standard static public IP) or `internal` (private frontend on the VMs' subnet, no public IP; an internal tier on a created subnet gets out through a NAT gateway, or, spread over zones, through an outbound-only load balancer on a zone-redundant public IP). Default: `public`."
+    "`public` or `internal`; a Standard static public IP, or a private frontend on the VMs' subnet, no public IP; an internal tier on a created subnet gets out through a NAT gateway, or, spread over zones, through an outbound-only load balancer on a zone-redundant public IP. Default: `public`."
 
     frontend_private_ip: str
     "internal only: a static IPv4 address, usable in `subnetPrefix` (not the first four or the last). Default: none (dynamic)."
 
     subnet_id: pulumi.Input[str]
-    "an existing subnet's resource ID; then `vnetAddressSpace`/`subnetPrefix` are not used, the NSG goes on each NIC, `adminAccess: bastion` is not available, and egress of an internal tier is the subnet's (NAT gateway). Default: none (a VNet is created)."
+    "a subnet resource ID (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<name>); then `vnetAddressSpace`/`subnetPrefix` are not used, the NSG goes on each NIC, `adminAccess: bastion` is not available, and egress of an internal tier is the subnet's (NAT gateway). Default: none (a VNet is created)."
 
     encryption_at_host: bool
     "`true` encrypts temp disks and caches on the host; register the feature first (see Security). Default: `false`."
 
     nat_frontend_port_start: int
-    "first port of the admin NAT rule's range (NAT rule V2): 400 ports (a scale set: more if maxCount + one MaxSurge batch is larger), one per VM as Azure assigns them (see adminEndpoints); the range must stay within 1-65534 and miss the `lbRules` TCP frontend ports. Default: `50001`."
+    "1-65534; first port of the admin NAT rule's range (NAT rule V2): 400 ports (a scale set: more if maxCount + one MaxSurge batch is larger), one per VM as Azure assigns them (see adminEndpoints); the range must stay within 1-65534 and miss the `lbRules` TCP frontend ports. Default: `50001`."
 
     lb_rules: list[LbRule]
-    "at least one; ports 1-65534 / 1-65535; `Tcp` or `Udp`; no repeated frontend or backend port per protocol; not the admin port. Default: `[{frontendPort: 80, backendPort: 80, protocol: Tcp}]`."
+    "at least 1 item, at most 100 items; no repeated frontend or backend port per protocol; not the admin port. Fields: `frontendPort` 1-65534; `backendPort` 1-65535; `protocol` `Tcp` or `Udp`. Default: `[{frontendPort: 80, backendPort: 80, protocol: Tcp}]`."
 
     probe: HealthProbe
-    "`Http`/`Https` (with a `path` starting `/`; not ports 19, 21, 25, 70, 110, 119, 143, 220, 993) or `Tcp` (no path); interval 5-3600 s; threshold 1-100; the port must be a TCP rule's backend port. Default: `{protocol: Http, port: 80, path: /, intervalSeconds: 5, probeThreshold: 2}`."
+    "Http/Https probes need a `path` and not ports 19, 21, 25, 70, 110, 119, 143, 220, 993; Tcp probes have no path; the port must be a TCP rule's backend port. Fields: `protocol` `Http`, `Https` or `Tcp`; `port` 1-65535; `path` `/` then letters, digits and `. _ ~ / -` (it is written into the VMs' bootstrap scripts); `intervalSeconds` 5-3600; `probeThreshold` 1-100. Default: `{protocol: Http, port: 80, path: /, intervalSeconds: 5, probeThreshold: 2}`."
 
     vnet_address_space: str
     "an IPv4 CIDR, /8 to /29. Default: `10.0.0.0/16`."
@@ -182,34 +182,34 @@ class MultiVmLoadBalancedArgs(TypedDict, total=False):
     "/2 to /29 inside the VNet, with room for twice `vmCount` (scale set: maxCount + one MaxSurge batch) + 5 addresses Azure reserves. Default: `10.0.1.0/24`."
 
     dns_label: str
-    "3-63 lowercase letters, digits, `-`; gives `<label>.<region>.cloudapp.azure.com`. Default: none."
+    "3-63 lowercase letters, digits or '-', starting with a letter and ending with a letter or digit; gives `<label>.<region>.cloudapp.azure.com`. Default: none."
 
     tags: dict[str, str]
-    "up to 50 string tags, put on every resource. Default: `{}`."
+    "at most 50 items; string tags, put on every resource. Default: `{}`."
 
     resource_group_name: pulumi.Input[str]
-    "an existing resource group to deploy into. Default: none (a group is created)."
+    "1-90 letters, digits, '_', '-', '.', '(' or ')', not ending with '.'; an existing resource group to deploy into. Default: none (a group is created)."
 
     os_disk_type: OsDiskType
-    "`Standard_LRS`, `StandardSSD_LRS`, `Premium_LRS`, `StandardSSD_ZRS`, `Premium_ZRS`. Default: `StandardSSD_LRS`."
+    "`Standard_LRS`, `StandardSSD_LRS`, `Premium_LRS`, `StandardSSD_ZRS` or `Premium_ZRS`. Default: `StandardSSD_LRS`."
 
     trusted_launch: bool
     "`false` only for a size without Trusted Launch support. Default: `true`."
 
     fault_domain_count: int
-    "1-3 (some regions have only 2). Default: `2`."
+    "1-3; some regions have only 2. Default: `2`."
 
     update_domain_count: int
     "1-20. Default: `5`."
 
     workload: Workload
-    "`nginx` (cloud-init), `iis` (Custom Script Extension), `custom` (your `workloadFile`) or `none` (bring your own; the probe fails until something answers). The built-in servers listen on HTTP port 80, so the probe must be Http or Tcp on port 80. Default: `nginx` on Linux, `iis` on Windows."
+    "`nginx`, `iis`, `none` or `custom`; nginx by cloud-init, IIS by the Custom Script Extension, nothing (bring your own; the probe fails until something answers), or your `workloadFile`. The built-in servers listen on HTTP port 80, so the probe must be Http or Tcp on port 80. Default: `nginx` on Linux, `iis` on Windows."
 
     monitoring: MonitoringSettings
-    "`enabled`: true/false; `alertEmails`: e-mail addresses (needs `enabled: true`); `retentionDays`: 30-730. See Monitoring. Default: `{enabled: false, alertEmails: [], retentionDays: 30}`."
+    "See Monitoring. Fields: `alertEmails` each item is an e-mail address, no repeats; `retentionDays` 30-730. Default: `{enabled: false, alertEmails: [], retentionDays: 30}`."
 
     identity_id: pulumi.Input[str]
-    "resource ID of an existing user-assigned managed identity (`/subscriptions/.../providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>`) that every VM or scale-set instance carries instead of the created `web-identity`. Default: none (one is created)."
+    "a user-assigned identity's resource ID (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>); an existing user-assigned managed identity that every VM or scale-set instance carries instead of the created `web-identity`. Default: none (one is created)."
 
     workload_file: str
     "with `workload: custom`: a cloud-init file (Linux: first line `#cloud-config` or `#!`, at most 65,535 bytes) or a `.ps1` script (Windows, about 3,000 characters), relative to the project directory; read by `pulumi preview`/`up` and `make plan`. Default: none."

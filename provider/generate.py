@@ -18,13 +18,14 @@ import subprocess
 import sys
 import typing
 from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from components.reader import INPUTS, Declared, declared
-from components.settings import PLACEMENT_KEYS
+from components.reader import INPUTS
+from components.settings import PLACEMENT_KEYS, Declared, declared
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "provider" / "schema.json"
@@ -44,6 +45,8 @@ def plain(value: Any) -> Any:
     """A default as stack config writes it: camelCase objects, lists for tuples."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {k: plain(getattr(value, d.field.name)) for k, d in declared(type(value)).items()}
+    if isinstance(value, Enum):
+        return value.value
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     if isinstance(value, dict):
@@ -79,7 +82,7 @@ def default_text(d: Declared) -> str:
 def config_type(d: Declared) -> dict[str, Any]:
     """The project-file type of an input (Pulumi.yaml `config:` schema)."""
     tp = d.type
-    if tp is str:
+    if tp is str or d.enum is tp:
         return {"type": "string"}
     if tp is int:
         return {"type": "integer"}
@@ -104,9 +107,9 @@ def config_block() -> str:
     for key, d in INPUTS.items():
         value = plain(d.default())
         if value is None or d.field.name in PLACEMENT_KEYS:
-            comments.append(f"  # {key} ({_type_words(d)}, default {default_text(d)}): {d.setting.doc}")
+            comments.append(f"  # {key} ({_type_words(d)}, default {default_text(d)}): {d.describe()}")
             continue
-        decls[key] = {**config_type(d), "default": value, "description": d.setting.doc}
+        decls[key] = {**config_type(d), "default": value, "description": d.describe()}
     body = yaml.safe_dump({"config": decls}, sort_keys=False, default_flow_style=False, width=1000, allow_unicode=True)
     return CONFIG_HEAD + body + "  # Keys without a default in this file (see above):\n" + "\n".join(comments) + "\n"
 
@@ -125,7 +128,7 @@ def pulumi_yaml(current: str) -> str:
 
 
 def readme_table() -> str:
-    rows = [f"| `{key}` | {default_text(d)} | {d.setting.doc} |\n" for key, d in INPUTS.items()]
+    rows = [f"| `{key}` | {default_text(d)} | {d.describe()} |\n" for key, d in INPUTS.items()]
     return README_TABLE_HEAD + "".join(rows)
 
 
@@ -206,14 +209,12 @@ def _py_type(d: Declared, names: dict[type, str]) -> str:
     tp = d.type
     if typing.get_origin(tp) in (list, tuple):
         item = typing.get_args(tp)[0]
-        inner = names.get(item) or (d.setting.enum.__name__ if d.setting.enum else item.__name__)
+        inner = names.get(item) or item.__name__
         text = f"list[{inner}]"
     elif typing.get_origin(tp) is dict:
         text = "dict[str, str]"
     elif tp in names:
         text = names[tp]
-    elif d.setting.enum is not None:
-        text = d.setting.enum.__name__
     else:
         text = tp.__name__
     if d.accepts_output:
@@ -222,8 +223,8 @@ def _py_type(d: Declared, names: dict[type, str]) -> str:
 
 
 def description(d: Declared) -> str:
-    """A field's schema description: its doc and its default."""
-    doc = d.setting.doc.rstrip(".")
+    """A field's schema description: its constraints and doc, and its default."""
+    doc = d.describe().rstrip(".")
     return f"{doc}. Default: {default_text(d)}."
 
 
@@ -233,12 +234,7 @@ def args_module() -> str:
     nested = [LbRule, HealthProbe, MonitoringSettings, ScaleSetSettings]
     names: dict[type, str] = {cls: cls.__name__ for cls in nested}
     enums = sorted(
-        {
-            d.setting.enum.__name__
-            for cls in [*nested, MultiVmLoadBalancedArgs]
-            for d in declared(cls).values()
-            if d.setting.enum
-        }
+        {d.enum.__name__ for cls in [*nested, MultiVmLoadBalancedArgs] for d in declared(cls).values() if d.enum}
     )
     out = [_ARGS_HEAD.replace("{enums}", ", ".join(enums))]
     for cls, name in [*((c, names[c]) for c in nested), (MultiVmLoadBalancedArgs, "MultiVmLoadBalancedArgs")]:

@@ -41,12 +41,10 @@ import pulumi
 from pulumi.errors import InputPropertiesError, InputPropertyErrorDetails
 from pulumi.provider import ConstructResult
 from pulumi.provider.experimental.component import ComponentProvider
-from pulumi.runtime.mocks import MockMonitor
-from pulumi.runtime.settings import get_monitor
 
 from components.multi_vm_lb import MultiVmLoadBalanced as _Component
-from components.reader import INPUTS, read, reword_for_argument, top_key
-from components.settings import ConfigError, MultiVmLoadBalancedArgs, validate
+from components.reader import INPUTS, load
+from components.settings import ConfigError, MultiVmLoadBalancedArgs
 from provider.args import MultiVmLoadBalancedArgs as Inputs
 
 PACKAGE = "lbvms"
@@ -59,18 +57,7 @@ SECRET_OUTPUTS = ("adminPassword",)
 def args_from_inputs(inputs: Mapping[str, Any], name: str) -> MultiVmLoadBalancedArgs:
     """A consumer's arguments (schema names, as the provider receives them) -> args.
     Raises one `ConfigError` naming every problem, worded for component arguments."""
-    reading = read(inputs, "argument")
-    problems = [reword_for_argument(p) for p in reading.problems]
-    unreadable = {top_key(p) for p in problems}
-    offline = isinstance(get_monitor(), MockMonitor)
-    problems += [
-        reword_for_argument(p)
-        for p in validate(reading.args, name, allow_placeholder_key=offline, explicit=reading.explicit)
-        if top_key(p) not in unreadable
-    ]
-    if problems:
-        raise ConfigError(problems, context=f"arguments of {PACKAGE}:index:{COMPONENT} {name!r}")
-    return reading.args
+    return load(inputs, "argument", name, caller=f"{PACKAGE}:index:{COMPONENT}")
 
 
 class MultiVmLoadBalanced(_Component):

@@ -155,7 +155,7 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
         {"webSourcePrefixes": ["my office"]},
         "webSourcePrefixes[0]: 'my office' is neither an IPv4 address/CIDR nor a service tag",
     ),
-    ("web_prefixes_are_empty", {"webSourcePrefixes": []}, "webSourcePrefixes: [] must be a non-empty list"),
+    ("web_prefixes_are_empty", {"webSourcePrefixes": []}, "webSourcePrefixes: [] must hold at least 1 item"),
     (
         "web_prefix_is_listed_twice",
         {"webSourcePrefixes": ["Internet", "internet"]},

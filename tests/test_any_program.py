@@ -146,7 +146,7 @@ def test_a_broken_answer_file_is_a_clear_error(
 
 
 def test_unknown_outputs_mode_prints_what_pulumi_preview_prints(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run_plan(capsys, "--unknown-outputs")
+    code, out, err = run_plan(capsys, "--unknown-outputs", "--throwaway-ssh-key", "sshPublicKey")
     assert (code, err) == (0, "")
     assert "sku=Standard Static ip=output<string>" in out
     assert '  publicIp: "output<string>"' in out
@@ -154,7 +154,7 @@ def test_unknown_outputs_mode_prints_what_pulumi_preview_prints(capsys: pytest.C
 
 
 def test_the_default_plan_marks_every_stand_in(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_plan(capsys)
+    code, out, _ = run_plan(capsys, "--throwaway-ssh-key", "sshPublicKey")
     assert code == 0
     assert "sku=Standard Static ip=20.31.46.234*" in out
     assert '  publicIp: "20.31.46.234"  *' in out

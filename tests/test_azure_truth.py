@@ -72,7 +72,7 @@ def test_created_identity_exports_its_principal_for_role_assignments(dev: Progra
 def test_fails_when_identity_id_is_not_a_user_assigned_identity() -> None:
     bad = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1"
     assert single_problem(identityId=bad) == (
-        f"identityId: {bad!r} is not a user-assigned identity's resource ID "
+        f"identityId: {bad!r} must be a user-assigned identity's resource ID "
         "(/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>)"
     )
 

@@ -137,7 +137,7 @@ def test_unknown_values_and_secrets_are_handled() -> None:
 )
 def test_our_stacks_conform(stack: str, sets: list[str]) -> None:
     secrets = ["adminPassword=Correct-Horse-9-Battery"] if "osType=windows" in sets else []
-    cfg, _ = plan.load_config(stack, sets, secrets)
+    cfg, _ = plan.load_config(stack, sets, secrets, throwaway_ssh_keys=["sshPublicKey"])
     result = plan.run(cfg)
     assert result.error is None
     assert azure_types.check(result) == ([], [])
@@ -145,7 +145,7 @@ def test_our_stacks_conform(stack: str, sets: list[str]) -> None:
 
 def test_the_n_tier_example_conforms() -> None:
     example = ROOT / "examples" / "n-tier"
-    cfg, _ = plan.load_config("dev", root=example)
+    cfg, _ = plan.load_config("dev", root=example, throwaway_ssh_keys=["sshPublicKey"])
     assert azure_types.check(plan.run(cfg, root=example)) == ([], [])
 
 

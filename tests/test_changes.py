@@ -26,6 +26,8 @@ NIC_URN = PREFIX + "azure-native:network:NetworkInterface::"
 #: One salt for every plan here, as `--diff` reuses the old plan's: secret hashes compare.
 SALT = "5a" * 16
 OLD_PASSWORD = "Old-Passw0rd-2024!"
+#: As `make plan` runs it: the dev stack sets no SSH key.
+THROWAWAY = ["--throwaway-ssh-key", "sshPublicKey"]
 NEW_PASSWORD = "New-Passw0rd-2025!"
 
 
@@ -43,7 +45,7 @@ def plan_of(*sets: str) -> dict[str, Any]:
     try:
         for os_type, spec in images.items():
             compute.IMAGES[os_type] = compute.Image(*spec.split("/"))
-        cfg, _ = plan.load_config("dev", values, secrets)
+        cfg, _ = plan.load_config("dev", values, secrets, throwaway_ssh_keys=["sshPublicKey"])
         result = plan.run(cfg)
     finally:
         compute.IMAGES.clear()
@@ -859,8 +861,8 @@ def test_make_plan_diff_prints_the_change_first_writes_it_and_exits_4_when_unsaf
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     old, new = tmp_path / "old.json", tmp_path / "new.json"
-    assert plan.main(["--quiet", "--json", str(old)]) == 0
-    assert plan.main(["--set", "vmCount=3", "--diff", str(old), "--parallel", "6", "--json", str(new)]) == 0
+    assert plan.main(["--quiet", *THROWAWAY, "--json", str(old)]) == 0
+    assert plan.main([*THROWAWAY, "--set", "vmCount=3", "--diff", str(old), "--parallel", "6", "--json", str(new)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Change against the old plan")
     assert out.index("Availability: at least 2 of 3 in rotation during the change (with --parallel 6)") < out.index(
@@ -878,9 +880,9 @@ def test_make_plan_diff_prints_the_change_first_writes_it_and_exits_4_when_unsaf
     assert written["quota"]["vcpus"] == 2
     assert [s["op"] for s in written["steps"]] == ["create", "create", "create"]
     assert set(written["steps"][0]) == {"op", "type", "name", "paths", "reason"}
-    assert plan.main(["--set", "subnetPrefix=10.0.1.0/25", "--diff", str(old)]) == changes.UNSAFE_EXIT
+    assert plan.main([*THROWAWAY, "--set", "subnetPrefix=10.0.1.0/25", "--diff", str(old)]) == changes.UNSAFE_EXIT
     assert "Unsafe as one `pulumi up` (exit 4)" in capsys.readouterr().out
-    assert plan.main(["--quiet", "--set", "vmSize=Standard_D4s_v5", "--diff", str(old)]) == 0
+    assert plan.main(["--quiet", *THROWAWAY, "--set", "vmSize=Standard_D4s_v5", "--diff", str(old)]) == 0
 
 
 def test_parallel_must_be_a_positive_number(capsys: pytest.CaptureFixture[str]) -> None:
@@ -892,8 +894,8 @@ def test_parallel_must_be_a_positive_number(capsys: pytest.CaptureFixture[str]) 
 
 def test_svg_with_diff_also_draws_the_timeline(tmp_path: Path) -> None:
     old, picture = tmp_path / "old.json", tmp_path / "architecture.svg"
-    assert plan.main(["--quiet", "--set", "placement=zones", "--json", str(old)]) == 0
-    assert plan.main(["--quiet", "--diff", str(old), "--svg", str(picture)]) == changes.UNSAFE_EXIT
+    assert plan.main(["--quiet", *THROWAWAY, "--set", "placement=zones", "--json", str(old)]) == 0
+    assert plan.main(["--quiet", *THROWAWAY, "--diff", str(old), "--svg", str(picture)]) == changes.UNSAFE_EXIT
     timeline = tmp_path / "architecture-change.svg"
     assert plan.change_picture_path(picture) == timeline
     text = timeline.read_text()
@@ -905,7 +907,7 @@ def test_svg_with_diff_also_draws_the_timeline(tmp_path: Path) -> None:
 def test_a_diff_file_that_is_not_a_plan_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "old.json"
     bad.write_text("[1, 2]")
-    assert plan.main(["--diff", str(bad)]) == 2
+    assert plan.main([*THROWAWAY, "--diff", str(bad)]) == 2
     assert f"error: --diff {bad}: not a plan written by --json" in capsys.readouterr().err
 
 

@@ -241,7 +241,7 @@ def program_dir(tmp_path: Path, stack_text: str) -> Path:
 
 def test_a_missing_location_is_the_providers_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     where = program_dir(tmp_path, "config:\n  lb-vms:vmCount: 2\n")
-    assert plan.main(["--dir", str(where), "--quiet"]) == 2
+    assert plan.main(["--dir", str(where), "--quiet", "--throwaway-ssh-key", "sshPublicKey"]) == 2
     assert capsys.readouterr().err == (
         "error: azure-native:resources:ResourceGroup resource 'web-rg' has a problem: missing required property "
         "'location'. Either set it explicitly or configure it with 'pulumi config set azure-native:location <value>'.\n"
@@ -250,7 +250,7 @@ def test_a_missing_location_is_the_providers_error(tmp_path: Path, capsys: pytes
 
 def test_an_existing_resource_group_needs_no_location(tmp_path: Path) -> None:
     where = program_dir(tmp_path, "config:\n  lb-vms:resourceGroupName: existing-rg\n")
-    assert plan.main(["--dir", str(where), "--quiet"]) == 0
+    assert plan.main(["--dir", str(where), "--quiet", "--throwaway-ssh-key", "sshPublicKey"]) == 0
 
 
 # ------------------------------------------------------------------ broken files: one line, exit 2

@@ -8,7 +8,7 @@ import pytest
 from conftest import ROOT, dev_values, single_problem
 
 from components import ConfigError
-from components.reader import INPUTS, read
+from components.reader import read
 from provider import generate
 from stack_config import args_from_config
 
@@ -39,13 +39,6 @@ def test_every_enum_key_is_read_in_any_capitalisation(key: str, value: str, fiel
     reading = read({key: value}, "config")
     assert reading.problems == []
     assert getattr(reading.args, field) == expected
-
-
-def test_every_enum_input_declares_its_values() -> None:
-    enums = {k: d.setting.enum for k, d in INPUTS.items() if d.setting.enum}
-    assert sorted(enums) == sorted(
-        ["osType", "adminAccess", "placement", "zones", "frontendType", "osDiskType", "workload"]
-    )
 
 
 @pytest.mark.parametrize(

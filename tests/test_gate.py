@@ -26,7 +26,7 @@ import yaml
 from conftest import EXTENSION, GATE, VM, ok, run_stack
 
 from components import gate
-from components.settings import HealthProbe, MultiVmLoadBalancedArgs
+from components.settings import HealthProbe, MultiVmLoadBalancedArgs, OsType, ProbeProtocol
 from components.workload import NGINX_CLOUD_INIT
 from offline.engine import ProgramRun, plain
 
@@ -120,9 +120,9 @@ def test_tcp_gate_needs_a_listener(tmp_path: Path) -> None:
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         port = listener.getsockname()[1]
-        assert run_gate(HealthProbe(protocol="Tcp", port=port, path=None), tmp_path).returncode == 0
+        assert run_gate(HealthProbe(protocol=ProbeProtocol.TCP, port=port, path=None), tmp_path).returncode == 0
     closed = free_port()
-    result = run_gate(HealthProbe(protocol="Tcp", port=closed, path=None), tmp_path / "again", boot=1)
+    result = run_gate(HealthProbe(protocol=ProbeProtocol.TCP, port=closed, path=None), tmp_path / "again", boot=1)
     assert result.returncode == 1
     assert result.stderr.strip() == f"web-vm-1: TCP port {closed} did not answer within 1 s"
 
@@ -168,7 +168,7 @@ def test_gate_waits_the_probe_interval_times_its_threshold_after_the_vm_answers(
 
 
 def test_windows_gate_checks_the_same_url_and_fails_naming_the_vm() -> None:
-    args = MultiVmLoadBalancedArgs(os_type="windows", probe=HealthProbe(path="/ready"))
+    args = MultiVmLoadBalancedArgs(os_type=OsType.WINDOWS, probe=HealthProbe(path="/ready"))
     text = gate.script(args, "web-vm-2")
     lines = text.splitlines()
     assert "$vm = 'web-vm-2'" in lines and "$path = '/ready'" in lines and "$port = [int]'80'" in lines

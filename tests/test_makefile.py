@@ -67,3 +67,25 @@ def test_first_install_shows_its_steps(tmp_path: Path) -> None:
     install = next(line for line in out.stdout.splitlines() if "-r requirements-dev.txt" in line)
     assert "--quiet" not in install
     assert install.startswith("set -o pipefail;")
+
+
+def test_make_pictures_draws_a_stack_without_an_ssh_key_as_committed(tmp_path: Path) -> None:
+    """The dev stack sets no SSH key: `make pictures` still draws its committed picture (the
+    recipe lets the plan stand in a throw-away key), here for a copy of the project."""
+    venv = _fake_venv(tmp_path)
+    (venv / "bin" / "python").write_text(f'#!/bin/sh\nexec "{ROOT / ".venv" / "bin" / "python"}" "$@"\n')
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text() + f"main: {ROOT}\n")
+    (project / "Pulumi.dev.yaml").write_text((ROOT / "Pulumi.dev.yaml").read_text())
+    out = subprocess.run(
+        ["make", "--no-print-directory", "pictures", f"VENV={venv}", f"PICTURES={project}:dev"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert (out.returncode, out.stderr) == (0, ""), out.stdout
+    assert out.stdout == f"Wrote {project}/docs/architecture-dev.svg\n"
+    drawn = (project / "docs" / "architecture-dev.svg").read_text()
+    assert drawn == (ROOT / "docs" / "architecture-dev.svg").read_text()

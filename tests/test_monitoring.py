@@ -193,7 +193,7 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     (
         "an_email_is_malformed",
         {"enabled": True, "alertEmails": ["ops-at-example.com"]},
-        "monitoring.alertEmails[0]: 'ops-at-example.com' is not an e-mail address",
+        "monitoring.alertEmails[0]: 'ops-at-example.com' must be an e-mail address",
     ),
     (
         "an_email_is_listed_twice",

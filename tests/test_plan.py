@@ -10,28 +10,45 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import LB, ROOT, VM
+from conftest import LB, ROOT, SSH_KEY, VM
 
-from components.settings import PLACEHOLDER_SSH_KEY
+from components.rules import ssh_key_problem
 from offline import diagram, engine, plan
-from stack_config import args_from_config
 
 SECRET = "Sup3r-Secret-Value!"
+#: What `make plan` and `make pictures` pass: the stack files set no SSH key.
+THROWAWAY = ("--throwaway-ssh-key", "sshPublicKey")
+KEY_NOTE = (
+    "Note: sshPublicKey is not set: this plan uses a throw-away SSH key it made; nobody holds its private half. "
+    'Before `pulumi up`: pulumi config set sshPublicKey "$(cat ~/.ssh/id_ed25519.pub)"\n'
+)
 
 
 def run_plan(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = plan.main(list(argv))
+    """The plan as `make plan` runs it (with its `--throwaway-ssh-key`)."""
+    code = plan.main([*THROWAWAY, *argv])
     out, err = capsys.readouterr()
     return code, out, err
 
 
 def recorded(stack: str, *sets: str) -> engine.ProgramRun:
-    cfg, _ = plan.load_config(stack, sets)
+    cfg, _ = plan.load_config(stack, sets, throwaway_ssh_keys=["sshPublicKey"])
     result = plan.run(cfg)
     assert result.error is None
     return result
+
+
+def vm_keys(resources: list[dict[str, Any]]) -> set[str]:
+    """The SSH keys of every VM of a `--json` plan."""
+    return {
+        key["keyData"]
+        for r in resources
+        if r["type"] == VM
+        for key in r["inputs"]["osProfile"]["linuxConfiguration"]["ssh"]["publicKeys"]
+    }
 
 
 def test_printed_plan_lists_exactly_what_the_mock_registered(capsys: pytest.CaptureFixture[str]) -> None:
@@ -151,13 +168,73 @@ def test_unknown_stack_names_the_stacks_there(capsys: pytest.CaptureFixture[str]
     assert "no stack file Pulumi.qa.yaml" in err and "stacks here: dev, prod" in err
 
 
-def test_dev_plan_uses_a_labelled_placeholder_key_that_a_deployment_refuses(capsys: pytest.CaptureFixture[str]) -> None:
-    _, out, _ = run_plan(capsys)
-    assert "uses a PLACEHOLDER key; `pulumi up` refuses it" in out
-    values = {"sshPublicKey": PLACEHOLDER_SSH_KEY}
-    with pytest.raises(Exception, match="sshPublicKey: is the offline plan's placeholder, not your key"):
-        args_from_config(values)  # outside the mock engine, as under `pulumi up`
-    assert args_from_config(values, allow_placeholder_key=True).ssh_public_key == PLACEHOLDER_SSH_KEY
+def test_dev_plan_uses_a_throwaway_key_it_made_and_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    code, out, err = run_plan(capsys, "--json", str(first))
+    assert (code, err) == (0, "")
+    assert out.splitlines(keepends=True)[1] == KEY_NOTE
+    [key] = vm_keys(json.loads(first.read_text())["resources"])
+    assert key == plan.throwaway_ssh_key("lb-vms", "dev")
+    assert key.startswith("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI") and key.endswith(" throw-away-offline-plan")
+    assert ssh_key_problem(key) is None  # a well-formed ed25519 key, as the program checks
+    # The same key on the next run: a --diff against the first plan sees nothing change.
+    code, out, _ = run_plan(capsys, "--diff", str(first), "--json", str(second))
+    assert code == 0
+    assert vm_keys(json.loads(second.read_text())["resources"]) == {key}
+    assert json.loads(second.read_text())["change"]["steps"] == []
+
+
+def test_each_stack_gets_its_own_throwaway_key(capsys: pytest.CaptureFixture[str]) -> None:
+    cfg, notes = plan.load_config("prod", ["osType=linux"], throwaway_ssh_keys=["sshPublicKey"])
+    assert notes == []  # not required by the project file: offered, used only if needed
+    result = plan.run(cfg)
+    assert result.error is None
+    assert "lb-vms:sshPublicKey" in cfg.filled
+    prod_key = engine.plain(result.of_type(VM)[0].inputs["osProfile"]["linuxConfiguration"]["ssh"]["publicKeys"])
+    assert prod_key[0]["keyData"] == plan.throwaway_ssh_key("lb-vms", "prod") != plan.throwaway_ssh_key("lb-vms", "dev")
+    assert ssh_key_problem(prod_key[0]["keyData"]) is None
+
+
+def test_no_throwaway_key_where_the_program_needs_none(capsys: pytest.CaptureFixture[str]) -> None:
+    """Windows VMs take a password: the key is offered, not used (the program refuses a key there)."""
+    code, out, err = run_plan(capsys, "--stack", "prod")
+    assert (code, err) == (0, "")
+    assert "Note:" not in out and "throw-away" not in out
+
+
+def test_no_throwaway_key_where_the_stack_sets_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_plan(capsys, "--set", f"sshPublicKey={SSH_KEY}", "--json", str(tmp_path / "set.json"))
+    assert code == 0 and "Note:" not in out
+    assert vm_keys(json.loads((tmp_path / "set.json").read_text())["resources"]) == {SSH_KEY}
+    # ... and in the stack file itself (a copy of the project that runs this program).
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text() + f"main: {ROOT}\n")
+    stack_file = (
+        (ROOT / "Pulumi.dev.yaml").read_text().replace("config:\n", f"config:\n  lb-vms:sshPublicKey: {SSH_KEY}\n", 1)
+    )
+    (tmp_path / "Pulumi.dev.yaml").write_text(stack_file)
+    code, out, _ = run_plan(capsys, "--dir", str(tmp_path), "--json", str(tmp_path / "file.json"))
+    assert code == 0 and "Note:" not in out
+    assert vm_keys(json.loads((tmp_path / "file.json").read_text())["resources"]) == {SSH_KEY}
+
+
+def test_without_the_option_the_programs_own_error_about_the_key_surfaces(capsys: pytest.CaptureFixture[str]) -> None:
+    code = plan.main(["--quiet"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: Invalid stack configuration: 1 problem; nothing was created.\n"
+        '  - sshPublicKey: not set; Linux VMs allow SSH keys only: pulumi config set sshPublicKey "$(cat ~/.ssh/id_ed25519.pub)"\n'
+    )
+
+
+def test_a_throwaway_key_the_program_refuses_is_not_used(capsys: pytest.CaptureFixture[str]) -> None:
+    """Windows VMs refuse a key: with another problem, the error is the one without the key."""
+    code, out, err = run_plan(capsys, "--stack", "prod", "--set", "vmCount=1")
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: Invalid stack configuration: 1 problem; nothing was created.\n"
+        "  - vmCount: 1 must be an integer 2-200 (two for the availability-set SLA; Azure caps a set at 200)\n"
+    )
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

@@ -42,7 +42,7 @@ def test_every_policy_passes_on_windows(overrides: dict[str, Any]) -> None:
 
 def test_every_policy_passes_on_the_n_tier_example() -> None:
     root = ROOT / "examples" / "n-tier"
-    cfg, _ = plan.load_config("dev", root=root)
+    cfg, _ = plan.load_config("dev", root=root, throwaway_ssh_keys=["sshPublicKey"])
     assert policies.check(ok(plan.run(cfg, root=root))) == []
 
 
@@ -325,9 +325,12 @@ def test_mandatory_and_advisory_levels() -> None:
 
 # ------------------------------------------------------------------ offline, in make plan
 
+#: As `make plan` runs it: the dev stack sets no SSH key.
+THROWAWAY = ["--throwaway-ssh-key", "sshPublicKey"]
+
 
 def test_plan_prints_that_policies_passed(capsys: pytest.CaptureFixture[str]) -> None:
-    assert plan.main([]) == 0
+    assert plan.main(THROWAWAY) == 0
     assert "Policies: all passed (policy/rules.py)." in capsys.readouterr().out
 
 
@@ -340,9 +343,9 @@ def test_policy_strict_fails_the_plan_on_mandatory_violations(
         ]
 
     monkeypatch.setattr(policies, "check", one_violation)
-    assert plan.main([]) == 0  # reported, not fatal, without the flag
+    assert plan.main(THROWAWAY) == 0  # reported, not fatal, without the flag
     assert "[mandatory] standard-load-balancer: web-lb: LoadBalancer SKU is Basic." in capsys.readouterr().out
-    assert plan.main(["--policy-strict"]) == 3
+    assert plan.main([*THROWAWAY, "--policy-strict"]) == 3
     assert "error: 1 mandatory policy violation(s)" in capsys.readouterr().err
 
 
@@ -352,7 +355,7 @@ def test_advisory_violations_do_not_fail_a_strict_plan(
     monkeypatch.setattr(
         policies, "check", lambda run: [policies.Violation("boot-diagnostics-on", "advisory", "urn:x::vm", "off")]
     )
-    assert plan.main(["--policy-strict", "--quiet"]) == 0
+    assert plan.main([*THROWAWAY, "--policy-strict", "--quiet"]) == 0
 
 
 def test_the_pack_module_is_never_imported() -> None:

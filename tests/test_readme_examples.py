@@ -22,6 +22,8 @@ from offline import changes, plan
 
 README = (ROOT / "README.md").read_text()
 MAKEFILE = (ROOT / "Makefile").read_text()
+#: What the Makefile's `plan` recipe passes: the stack files set no SSH key.
+THROWAWAY = ["--throwaway-ssh-key", "sshPublicKey"]
 
 
 def readme_plan_lines() -> list[str]:
@@ -82,7 +84,7 @@ def test_every_readme_plan_line_runs(
 def test_a_plan_with_overrides_never_redraws_a_committed_picture(tmp_path: Path) -> None:
     committed = ROOT / "docs" / "architecture-dev.svg"
     before = committed.read_bytes()
-    assert plan.main(["--quiet", "--set", "vmCount=3", "--svg", str(committed)]) == 0
+    assert plan.main(["--quiet", *THROWAWAY, "--set", "vmCount=3", "--svg", str(committed)]) == 0
     assert committed.read_bytes() == before
     assert "web-vm-3</text>" in (ROOT / "build" / "architecture-dev.svg").read_text()
 
@@ -96,9 +98,10 @@ def test_build_is_ignored_and_make_plan_draws_there() -> None:
 def test_the_plans_own_exit_code_is_that_of_running_it_directly(tmp_path: Path) -> None:
     """README: make exits 2 for any failure; `python -m offline.plan` returns the plan's code."""
     old = tmp_path / "old.json"
-    assert plan.main(["--quiet", "--json", str(old)]) == 0
+    assert plan.main(["--quiet", *THROWAWAY, "--json", str(old)]) == 0
     # A subnet prefix change under running VMs: Azure refuses it (exit 4).
-    command = [sys.executable, "-m", "offline.plan", "--quiet", "--set", "subnetPrefix=10.0.1.0/25", "--diff", str(old)]
+    command = [sys.executable, "-m", "offline.plan", "--quiet", *THROWAWAY, "--set", "subnetPrefix=10.0.1.0/25"]
+    command += ["--diff", str(old)]
     env = {k: v for k, v in os.environ.items() if not k.startswith(plan.SECRET_ENV_PREFIX)}
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == changes.UNSAFE_EXIT == 4

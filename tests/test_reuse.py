@@ -13,13 +13,14 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pytest
 from conftest import LB, NAT_RULE, NIC, NSG, PIP, ROOT, SSH_KEY, VM, VNET, admin_nat_rule, ok, run_stack, single_problem
 
 from components import ConfigError, LbRule, MultiVmLoadBalanced, MultiVmLoadBalancedArgs
+from components.settings import FrontendType
 from offline import engine, plan
 from offline.engine import ProgramRun
 
@@ -166,7 +167,7 @@ def test_args_accept_outputs_of_other_resources() -> None:
                 ssh_public_key=SSH_KEY,
                 resource_group_name=pulumi.Output.from_input("rg-shared"),
                 subnet_id=pulumi.Output.from_input(SUBNET_ID),
-                frontend_type="internal",
+                frontend_type=FrontendType.INTERNAL,
                 lb_rules=[LbRule(8080, 80)],
             ),
         )
@@ -178,7 +179,9 @@ def test_args_accept_outputs_of_other_resources() -> None:
 
 def test_args_class_rejects_bad_values_with_the_same_errors() -> None:
     def program() -> None:
-        MultiVmLoadBalanced("app", MultiVmLoadBalancedArgs(ssh_public_key=SSH_KEY, frontend_type="private"))
+        MultiVmLoadBalanced(
+            "app", MultiVmLoadBalancedArgs(ssh_public_key=SSH_KEY, frontend_type=cast(FrontendType, "private"))
+        )
 
     with pytest.raises(ConfigError, match=r"frontendType: 'private' must be one of public, internal"):
         run_inline(program)
@@ -187,11 +190,34 @@ def test_args_class_rejects_bad_values_with_the_same_errors() -> None:
 # ------------------------------------------------------------------ the N-tier example
 
 
+#: As `make plan DIR=examples/n-tier` runs it: the example's stack sets no SSH key.
+THROWAWAY = ["--throwaway-ssh-key", "sshPublicKey"]
+
+
 @pytest.fixture(scope="module")
 def example() -> ProgramRun:
-    cfg, notes = plan.load_config("dev", root=EXAMPLE)
-    assert notes and "PLACEHOLDER" in notes[0]
-    return ok(plan.run(cfg, root=EXAMPLE))
+    cfg, notes = plan.load_config("dev", root=EXAMPLE, throwaway_ssh_keys=["sshPublicKey"])
+    # The example declares the key without a default (the CLI would stop): filled at once.
+    key = plan.throwaway_ssh_key("lb-vms-n-tier", "dev")
+    assert cfg.values["lb-vms-n-tier:sshPublicKey"] == key
+    assert notes == [
+        "sshPublicKey is not set: this plan uses a throw-away SSH key it made; nobody holds its private half. "
+        'Before `pulumi up`: pulumi config set sshPublicKey "$(cat ~/.ssh/id_ed25519.pub)"'
+    ]
+    run = ok(plan.run(cfg, root=EXAMPLE))
+    # Both tiers' VMs got it, and only it.
+    keys = {
+        k["keyData"]
+        for vm in run.of_type(VM)
+        for k in vm.inputs["osProfile"]["linuxConfiguration"]["ssh"]["publicKeys"]
+    }
+    assert keys == {key}
+    return run
+
+
+def test_example_without_the_option_stops_as_the_cli_does(capsys: pytest.CaptureFixture[str]) -> None:
+    assert plan.main(["--dir", str(EXAMPLE), "--quiet"]) == 2
+    assert capsys.readouterr().err == "error: Stack 'dev' is missing configuration value 'sshPublicKey'\n"
 
 
 def test_example_has_two_tiers_one_vnet_one_public_and_one_internal_lb(example: ProgramRun) -> None:
@@ -219,14 +245,14 @@ def test_example_lets_only_the_web_subnet_reach_the_business_port(example: Progr
 
 
 def test_example_plans_with_make_plan_machinery(capsys: pytest.CaptureFixture[str]) -> None:
-    assert plan.main(["--dir", str(EXAMPLE)]) == 0
+    assert plan.main(["--dir", str(EXAMPLE), *THROWAWAY]) == 0
     out = capsys.readouterr().out
     assert "Resources: 29 to create" in out
     assert "lb-vms-n-tier-dev" in out
 
 
 def test_example_picture_is_current() -> None:
-    cfg, _ = plan.load_config("dev", root=EXAMPLE)
+    cfg, _ = plan.load_config("dev", root=EXAMPLE, throwaway_ssh_keys=["sshPublicKey"])
     from offline import diagram
 
     committed = (EXAMPLE / "docs" / "architecture-dev.svg").read_text()
@@ -269,7 +295,7 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     (
         "subnet_id_is_not_a_subnet_id",
         {"subnetId": "/subscriptions/x/resourceGroups/y/providers/Microsoft.Network/virtualNetworks/z"},
-        "subnetId: '/subscriptions/x/resourceGroups/y/providers/Microsoft.Network/virtualNetworks/z' is not a subnet resource ID",
+        "subnetId: '/subscriptions/x/resourceGroups/y/providers/Microsoft.Network/virtualNetworks/z' must be a subnet resource ID",
     ),
     (
         "bastion_is_asked_for_on_an_existing_subnet",

@@ -44,12 +44,12 @@ def test_every_input_is_in_the_schema_and_described() -> None:
 
 def test_enums_match_the_allowed_values() -> None:
     for key, d in INPUTS.items():
-        if d.setting.enum is None:
+        if d.enum is None:
             continue
         prop = COMPONENT["inputProperties"][key]
         ref = prop.get("$ref") or prop["items"]["$ref"]
         values = [m["value"] for m in SCHEMA["types"][ref.removeprefix("#/types/")]["enum"]]
-        assert values == [m.value for m in d.setting.enum], key
+        assert values == [m.value for m in d.enum], key
 
 
 def test_no_input_is_required_that_a_stack_does_not_need() -> None:

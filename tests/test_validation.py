@@ -3,13 +3,22 @@ read, THEN one `ConfigError` names that key, its value and what is allowed."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pytest
 from conftest import ROOT, SSH_KEY, dev_values, run_stack, single_problem, ssh_ed25519_key, ssh_rsa_key
 
-from components import ConfigError, MultiVmLoadBalanced, MultiVmLoadBalancedArgs, validate
+from components import (
+    ConfigError,
+    HealthProbe,
+    LbRule,
+    MonitoringSettings,
+    MultiVmLoadBalanced,
+    MultiVmLoadBalancedArgs,
+    validate,
+)
+from components.settings import OsType
 from offline import engine
 from stack_config import args_from_config
 
@@ -99,7 +108,7 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
         "so the set would hold 202 VMs at once, past Azure's 200 per availability set; use at most 100, or "
         "placement zones or scaleSet",
     ),
-    ("lb_rules_is_empty", {"lbRules": []}, "lbRules: [] must hold at least one rule"),
+    ("lb_rules_is_empty", {"lbRules": []}, "lbRules: [] must hold at least 1 item"),
     (
         "lb_rule_protocol_is_unknown",
         {"lbRules": [{"frontendPort": 80, "protocol": "Icmp"}]},
@@ -146,7 +155,7 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     (
         "http_probe_path_lacks_a_slash",
         {"probe": {"path": "health"}},
-        "probe.path: 'health' is required for Http probes and must start with '/'",
+        "probe.path: 'health' must be `/` then letters, digits and `. _ ~ / -`",
     ),
     (
         "tcp_probe_has_a_path",
@@ -319,6 +328,26 @@ def test_component_used_directly_validates_before_registering() -> None:
     assert isinstance(result.error, ConfigError)
     assert "vmCount: 500 must be an integer 2-200" in str(result.error)
     assert result.resources == []
+
+
+def test_a_direct_caller_gets_the_checks_stack_config_gets_types_included() -> None:
+    # What the loader refuses as text, the component refuses as Python values: the wrong type,
+    # an enum's wrong spelling, a nested object's range, a list item's pattern.
+    args = MultiVmLoadBalancedArgs(
+        ssh_public_key=SSH_KEY,
+        vm_count=cast(int, "3"),
+        os_type=cast(OsType, "Linux"),
+        probe=HealthProbe(interval_seconds=4),
+        monitoring=MonitoringSettings(enabled=True, alert_emails=("ops",)),
+        lb_rules=[LbRule(frontend_port=80, backend_port=80), cast(LbRule, {"frontendPort": 81})],
+    )
+    assert validate(args) == [
+        "osType: 'Linux' must be one of linux, windows",
+        "vmCount: '3' must be an integer 2-200 (two for the availability-set SLA; Azure caps a set at 200)",
+        "lbRules[1]: {'frontendPort': 81} must be a LbRule",
+        "probe.intervalSeconds: 4 must be an integer 5-3600",
+        "monitoring.alertEmails[0]: 'ops' must be an e-mail address",
+    ]
 
 
 def test_fails_when_component_name_cannot_prefix_azure_names() -> None:

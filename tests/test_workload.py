@@ -216,7 +216,7 @@ CASES: list[tuple[str, Any, str]] = [
     (
         "probe_path_could_break_the_scripts",
         lambda t: {"probe": {"path": "/x';reboot;'"}},
-        "probe.path: \"/x';reboot;'\" may contain only",
+        "probe.path: \"/x';reboot;'\" must be `/` then letters, digits and `. _ ~ / -`",
     ),
 ]
 

@@ -5,6 +5,7 @@ import pulumi
 from pulumi_azure_native import network, resources
 
 from components import LbRule, MultiVmLoadBalanced, MultiVmLoadBalancedArgs
+from components.settings import AdminAccess, FrontendType
 
 VNET = "10.20.0.0/16"
 WEB_SUBNET = "10.20.1.0/24"
@@ -99,7 +100,7 @@ web = MultiVmLoadBalanced(
         subnet_id=pulumi.Output.concat(vnet.id, "/subnets/web"),
         vm_count=vm_count,
         ssh_public_key=ssh_key,
-        admin_access="none",
+        admin_access=AdminAccess.NONE,
         tags={**tags, "tier": "web"},
     ),
 )
@@ -108,7 +109,7 @@ app = MultiVmLoadBalanced(
     MultiVmLoadBalancedArgs(
         resource_group_name=rg.name,
         subnet_id=pulumi.Output.concat(vnet.id, "/subnets/app"),
-        frontend_type="internal",
+        frontend_type=FrontendType.INTERNAL,
         frontend_private_ip=APP_FRONTEND_IP,
         # Only the web tier may call the business tier.
         web_source_prefixes=[WEB_SUBNET],
