@@ -35,7 +35,7 @@ install: $(STAMP) ## Create .venv and install runtime and dev requirements
 # The stacks have no SSH key (it is the user's to set): where a program cannot run without
 # one, the plan stands in a throw-away key it makes, and says so (offline/plan.py).
 plan: $(STAMP) ## Offline plan + picture (build/, ignored): make plan [STACK=prod] [DIR=examples/n-tier] [ARGS="--set vmCount=3"]
-	@$(PY) -m offline.plan --dir $(DIR) --stack $(STACK) --svg $(DIR)/build/architecture-$(STACK).svg --throwaway-ssh-key sshPublicKey $(ARGS)
+	@$(PY) -m offline.plan --dir $(DIR) --stack $(STACK) --svg $(DIR)/build/architecture-$(STACK).svg --throwaway-ssh-key sshPublicKey --policy-pack policy $(ARGS)
 
 # The committed pictures (docs/architecture-<stack>.svg) of the committed stack files, no
 # overrides; tests/test_plan.py fails until they are redrawn after a change.
@@ -43,7 +43,7 @@ PICTURES := .:dev .:prod examples/n-tier:dev
 pictures: $(STAMP) ## Redraw the committed docs/architecture-<stack>.svg from the committed stack files
 	@for p in $(PICTURES); do d=$${p%%:*}; s=$${p##*:}; \
 	  env $$(env | grep -o '^PLAN_SECRET_[^=]*' | sed 's/^/-u /') \
-	    $(PY) -m offline.plan --quiet --dir $$d --stack $$s --svg $$d/docs/architecture-$$s.svg --throwaway-ssh-key sshPublicKey || exit $$?; \
+	    $(PY) -m offline.plan --quiet --dir $$d --stack $$s --svg $$d/docs/architecture-$$s.svg --throwaway-ssh-key sshPublicKey --policy-pack policy || exit $$?; \
 	  echo "Wrote $$d/docs/architecture-$$s.svg"; done
 
 bench: $(STAMP) ## Time and memory of the offline plan beside the import and program floors (5 rounds, ~2 min)

@@ -201,8 +201,7 @@ class Reader:
                 values[d.field.name] = self.value(d, raw, f"{where}.{key}", top=False)
             except _Bad as bad:
                 self.problems.append(f"{where}.{key}: {raw!r} {bad}")
-                if d.required or d.setting.default_from is not None:
-                    complete = False
+                complete = complete and not d.required
         for d in spec.values():
             source = d.setting.default_from
             if source is not None and d.field.name not in values and source in values:

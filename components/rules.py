@@ -474,7 +474,7 @@ def probe_fits_its_protocol(a: MultiVmLoadBalancedArgs) -> list[str]:
                 f"(blocked: {', '.join(map(str, sorted(PROBE_BLOCKED_PORTS)))})"
             )
         if p.path is None:
-            problems.append(f"probe.path: None is required for {p.protocol} probes and must start with '/'")
+            problems.append(f"probe.path: not set; {p.protocol} probes need a path starting with '/'")
     elif p.path is not None:
         problems.append(f"probe.path: {p.path!r} is not allowed for Tcp probes; remove it")
     return problems
@@ -613,7 +613,7 @@ def frontend_ip_is_usable_in_the_subnet(a: MultiVmLoadBalancedArgs) -> list[str]
     if not a.internal or a.frontend_private_ip is None or a.subnet_id is not None:
         return []
     address = ipaddress.IPv4Address(a.frontend_private_ip)
-    subnet = ipaddress.IPv4Network(a.subnet_prefix, strict=True)
+    subnet = ipaddress.IPv4Network(a.subnet_prefix)
     offset = int(address) - int(subnet.network_address)
     if address in subnet and offset >= 4 and address != subnet.broadcast_address:
         return []
@@ -635,8 +635,8 @@ def bastion_subnet_fits_the_vnet(a: MultiVmLoadBalancedArgs) -> list[str]:
             ]
         return problems
     assert bastion is not None
-    vnet = ipaddress.IPv4Network(a.vnet_address_space, strict=True)
-    subnet = ipaddress.IPv4Network(a.subnet_prefix, strict=True)
+    # Both are valid CIDRs here: the rule that checks them ran first, and this one reads them.
+    vnet, subnet = ipaddress.IPv4Network(a.vnet_address_space), ipaddress.IPv4Network(a.subnet_prefix)
     if not bastion.subnet_of(vnet):
         return [
             f"bastionSubnetPrefix: {a.bastion_subnet_prefix!r} is not inside vnetAddressSpace {a.vnet_address_space!r}"

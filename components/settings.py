@@ -313,10 +313,9 @@ def _strip(tp: Any) -> tuple[Any, bool, bool]:
     if typing.get_origin(tp) in (typing.Union, types.UnionType):
         parts = [a for a in typing.get_args(tp) if a is not type(None)]
         optional = len(parts) != len(typing.get_args(tp))
-        # pulumi.Input[T] is Union[T, Awaitable[T], Output[T]].
-        if any(typing.get_origin(a) is pulumi.Output or a is pulumi.Output for a in parts) or len(parts) > 1:
-            accepts_output = True
-            parts = [a for a in parts if typing.get_origin(a) is None and a is not pulumi.Output] or parts[:1]
+        # The one union of several types a declaration uses is pulumi.Input[T]:
+        # Union[T, Awaitable[T], Output[T]], with T first.
+        accepts_output = len(parts) > 1
         tp = parts[0]
     return tp, optional, accepts_output
 

@@ -2,7 +2,7 @@
 
     python -m offline.plan [--stack dev] [--set key=value ...] [--secret key=value ...]
                            [--throwaway-ssh-key KEY ...] [--json FILE] [--svg FILE]
-                           [--diff OLD.json [--parallel N]] [--quiet]
+                           [--diff OLD.json [--parallel N]] [--policy-pack DIR ...] [--quiet]
 
 Config is merged as the Pulumi CLI would (Pulumi.yaml defaults, Pulumi.<stack>.yaml,
 then --set). Secret values come from --secret or from PLAN_SECRET_<key> environment
@@ -659,9 +659,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="YAML answers for read invokes the plan cannot answer from their arguments",
     )
     parser.add_argument(
+        "--policy-pack",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="run the Python policy pack in DIR (PulumiPolicy.yaml and __main__.py), as `pulumi preview "
+        "--policy-pack DIR`; repeatable; without it no policies run",
+    )
+    parser.add_argument(
         "--policy-strict",
         action="store_true",
-        help="exit 3 when a mandatory policy (policy/rules.py) or Azure's published API type is violated",
+        help="exit 3 when a mandatory policy of a --policy-pack or Azure's published API type is violated",
     )
     args = parser.parse_args(argv)
     return _plan(args)
@@ -685,6 +693,11 @@ def _plan(args: argparse.Namespace) -> int:
         if args.json.is_dir():
             print(f"error: --json {args.json}: is a folder; give a file name", file=sys.stderr)
             return 2
+    try:
+        packs = policies.load_packs(args.policy_pack)
+    except policies.PackError as err:
+        print(f"error: --policy-pack {err}", file=sys.stderr)
+        return 2
     answers = None
     if args.invoke_answers:
         try:
@@ -710,7 +723,7 @@ def _plan(args: argparse.Namespace) -> int:
     if missing_location:
         print("\n".join(f"error: {p}" for p in missing_location), file=sys.stderr)
         return 2
-    violations = policies.check(result)
+    violations = policies.check(result, packs)
     type_violations, unchecked = azure_types.check(result)
     old_plan: dict[str, Any] | None = None
     if args.diff:
@@ -733,7 +746,8 @@ def _plan(args: argparse.Namespace) -> int:
             sys.stdout.write(changes.render(change) + "\n")
     if not args.quiet:
         sys.stdout.write(render_text(result, cfg, notes))
-        sys.stdout.write("\n" + policies.render(violations))
+        # Nothing about policies without a pack, as `pulumi preview` without --policy-pack.
+        sys.stdout.write("\n" + policies.render(packs, violations))
         sys.stdout.write(azure_types.render(type_violations, unchecked))
     if args.json:
         data = {

@@ -1,6 +1,7 @@
 """The guardrails: the "load-balanced VMs" reference architecture's recommendations as
 Pulumi policies (CrossGuard). Importable without side effects: `__main__.py` builds the
-`PolicyPack` (which starts a server), tests and `make plan` call these directly.
+`PolicyPack` (which starts a server); tests call these directly, and `make plan` loads the
+pack through `__main__.py` with a stand-in for `PolicyPack` (offline/policies.py).
 
 Resource properties arrive as the engine sees them: camelCase, and possibly unknown
 (None) during a preview; an unknown value is never reported as a violation.

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import LB, NIC, NSG, PIP, VNET, admin_nat_rule, dev_values, main_lb, ok, run_stack, single_problem
+from conftest import LB, NIC, NSG, PIP, ROOT, VNET, admin_nat_rule, dev_values, main_lb, ok, run_stack, single_problem
 
 from components import ConfigError
 from offline import policies
@@ -149,7 +149,7 @@ def test_a_zone_spread_internal_tier_gets_out_through_a_zone_redundant_egress_lb
 
 
 def test_the_policy_pack_sees_an_outbound_path_for_the_zonal_internal_tier(internal_zonal: ProgramRun) -> None:
-    assert policies.check(internal_zonal) == []
+    assert policies.check(internal_zonal, [policies.load_pack(ROOT / "policy")]) == []
 
 
 def test_a_zonal_internal_scale_set_joins_both_pools() -> None:

@@ -19,11 +19,6 @@ def test_generated_file_is_current(path: str) -> None:
     assert (ROOT / path).read_text() == expected, f"{path} is stale: run `make schema`"
 
 
-def test_stack_config_reader_holds_no_key_table() -> None:
-    text = (ROOT / "stack_config.py").read_text()
-    assert "osType" not in text and "lbRules" not in text
-
-
 @pytest.mark.parametrize(
     ("key", "value", "field", "expected"),
     [
@@ -90,7 +85,3 @@ def test_pulumi_yaml_is_valid_for_the_project_schema() -> None:
 
     schema = json.loads((ROOT / "tests" / "data" / "schemas" / "pulumi-project.json").read_text())
     jsonschema.validate(yaml.safe_load((ROOT / "Pulumi.yaml").read_text()), schema)
-
-
-def test_readme_states_the_minimum_cli_version() -> None:
-    assert "v3.187.0" in (ROOT / "README.md").read_text()

@@ -1,6 +1,7 @@
 """The Makefile's own logic: `make test` fails when either pyright or pytest fails (they run
-side by side), and the first install says what it is doing. Runs make with a stand-in
-Python in a throwaway virtualenv folder, so nothing is installed or tested for real."""
+side by side), the first install says what it is doing and fails when pip does, and `make
+plan` and `make pictures` draw where they should. Runs make with a stand-in Python in a
+throwaway virtualenv folder, so nothing is installed; the plans run on the real one."""
 
 from __future__ import annotations
 
@@ -53,20 +54,82 @@ def test_make_test_fails_when_pyright_or_pytest_fails(tmp_path: Path, fail: dict
         assert f"ran {tool}" in out.stdout
 
 
-def test_first_install_shows_its_steps(tmp_path: Path) -> None:
+#: Stands in for the system python of a first install: `-m venv DIR` makes a venv whose python
+#: is VENV_PYTHON.
+FAKE_SYSTEM_PYTHON = """#!/bin/sh
+test "$1 $2" = "-m venv" || exit 9
+mkdir -p "$3/bin" && cp "$(dirname "$0")/venv-python" "$3/bin/python"
+"""
+
+#: The new venv's python: pip prints its progress unless --quiet; installing
+#: requirements-dev.txt exits with $FAIL_pip.
+VENV_PYTHON = """#!/bin/sh
+case "$*" in *--quiet*) exit 0 ;; esac
+echo "Collecting pulumi==3.200.0"
+echo "  Downloading pulumi-3.200.0-py3-none-any.whl (300 kB)"
+echo "Installing collected packages: pulumi"
+case "$*" in *"-r requirements-dev.txt"*) exit ${FAIL_pip:-0} ;; esac
+"""
+
+
+@pytest.mark.parametrize("fail", [False, True], ids=["pip succeeds", "pip fails"])
+def test_first_install_shows_its_steps_and_each_package(tmp_path: Path, fail: bool) -> None:
+    for name, text in (("python3", FAKE_SYSTEM_PYTHON), ("venv-python", VENV_PYTHON)):
+        (tmp_path / name).write_text(text)
+        (tmp_path / name).chmod(0o755)
+    venv = tmp_path / "new"
     out = subprocess.run(
-        ["make", "--no-print-directory", "-n", "install", f"VENV={tmp_path / 'new'}"],
+        ["make", "--no-print-directory", "install", f"VENV={venv}", f"PYTHON={tmp_path / 'python3'}"],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        check=True,
+        env={"PATH": "/usr/bin:/bin", "FAIL_pip": "1" if fail else "0"},
     )
-    steps = [line for line in out.stdout.splitlines() if line.startswith('echo "==>')]
-    assert [s.split("]")[0] for s in steps[:3]] == ['echo "==> [1/3', 'echo "==> [2/3', 'echo "==> [3/3']
-    # pip shows each package (not --quiet), and its exit code survives the filter.
-    install = next(line for line in out.stdout.splitlines() if "-r requirements-dev.txt" in line)
-    assert "--quiet" not in install
-    assert install.startswith("set -o pipefail;")
+    steps = [
+        f"==> [1/3] Creating {venv} (first run, or the requirements changed)",
+        "==> [2/3] Upgrading pip",
+        "==> [3/3] Installing requirements-dev.txt (Pulumi SDKs, pytest, ruff, pyright): about a minute",
+        # pip's progress, filtered (the pip upgrade is quiet).
+        "    collecting pulumi==3.200.0",
+        "    downloading pulumi-3.200.0-py3-none-any.whl (300kB)",
+        "    Installing collected packages: pulumi",
+    ]
+    stamps = list(venv.glob(".installed-*"))
+    if fail:
+        # pip's exit code survives the filter: make fails, and no stamp skips the next install.
+        assert (out.returncode, out.stdout.splitlines(), stamps) == (2, steps, []), out.stderr
+    else:
+        assert (out.returncode, out.stdout.splitlines()) == (0, [*steps, f"==> {venv} is ready"]), out.stderr
+        assert len(stamps) == 1
+
+
+def test_make_plan_draws_into_the_projects_build_folder_which_git_ignores(tmp_path: Path) -> None:
+    venv = _fake_venv(tmp_path)
+    (venv / "bin" / "python").write_text(f'#!/bin/sh\nexec "{ROOT / ".venv" / "bin" / "python"}" "$@"\n')
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text() + f"main: {ROOT}\n")
+    (project / "Pulumi.dev.yaml").write_text((ROOT / "Pulumi.dev.yaml").read_text())
+    out = subprocess.run(
+        ["make", "--no-print-directory", "plan", f"VENV={venv}", f"DIR={project}", "ARGS=--quiet"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert (out.returncode, out.stderr) == (0, ""), out.stdout
+    assert [p.relative_to(project) for p in project.rglob("*.svg")] == [Path("build/architecture-dev.svg")]
+    # The repository's .gitignore, as git reads it: what `make plan` draws is ignored, the
+    # committed pictures (`make pictures`) are not.
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / ".gitignore").write_text((ROOT / ".gitignore").read_text())
+    drawn = ["build/architecture-dev.svg", "examples/n-tier/build/architecture-dev.svg"]
+    committed = ["docs/architecture-dev.svg", "examples/n-tier/docs/architecture-dev.svg"]
+    check = subprocess.run(
+        ["git", "-C", str(repo), "check-ignore", "--no-index", *drawn, *committed], capture_output=True, text=True
+    )
+    assert (check.returncode, check.stdout.split()) == (0, drawn), check.stderr
 
 
 def test_make_pictures_draws_a_stack_without_an_ssh_key_as_committed(tmp_path: Path) -> None:

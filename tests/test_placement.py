@@ -11,7 +11,21 @@ import base64
 from typing import Any
 
 import pytest
-from conftest import AVSET, EXTENSION, IDENTITY, LB, NAT_RULE, NIC, PIP, VM, main_lb, ok, run_stack, single_problem
+from conftest import (
+    AVSET,
+    EXTENSION,
+    IDENTITY,
+    LB,
+    NAT_RULE,
+    NIC,
+    PIP,
+    ROOT,
+    VM,
+    main_lb,
+    ok,
+    run_stack,
+    single_problem,
+)
 
 from components.workload import NGINX_CLOUD_INIT
 from offline import policies
@@ -200,7 +214,7 @@ def test_scale_set_without_zones_spreads_over_fault_domains() -> None:
     ids=["zones", "scaleSet", "scaleSet with bastion"],
 )
 def test_the_policy_pack_passes_on_every_placement(overrides: dict[str, Any]) -> None:
-    assert policies.check(ok(run_stack(overrides=overrides))) == []
+    assert policies.check(ok(run_stack(overrides=overrides)), [policies.load_pack(ROOT / "policy")]) == []
 
 
 # ------------------------------------------------------------------ validation

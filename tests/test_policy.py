@@ -2,7 +2,8 @@
 
 GIVEN what this project deploys, WHEN every policy runs on what the recording mock
 captured, THEN nothing is reported; GIVEN a crafted bad resource, THEN its policy reports
-it with its message. `policy/__main__.py` is never imported: it starts the analyzer.
+it with its message. `policy/__main__.py` is never imported: it starts the analyzer (the plan
+runs it with a stand-in for PolicyPack, offline/policies.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from offline import plan, policies
 from offline.engine import ProgramRun
 from policy.rules import POLICIES
 
+#: This project's pack as `--policy-pack policy` loads it.
+PACKS = [policies.load_pack(ROOT / "policy")]
+
 DEPLOYED: dict[str, dict[str, Any]] = {
     "linux dev": {},
     "linux, internal frontend": {"frontendType": "internal"},
@@ -31,19 +35,19 @@ DEPLOYED: dict[str, dict[str, Any]] = {
 
 @pytest.mark.parametrize("overrides", DEPLOYED.values(), ids=DEPLOYED.keys())
 def test_every_policy_passes_on_the_dev_stack_variants(overrides: dict[str, Any]) -> None:
-    assert policies.check(ok(run_stack("dev", overrides=overrides))) == []
+    assert policies.check(ok(run_stack("dev", overrides=overrides)), PACKS) == []
 
 
 @pytest.mark.parametrize("overrides", [{}, {"adminAccess": "bastion"}], ids=["windows prod", "windows, bastion"])
 def test_every_policy_passes_on_windows(overrides: dict[str, Any]) -> None:
     remove = ("adminSourcePrefixes",) if overrides else ()
-    assert policies.check(ok(run_stack("prod", overrides=overrides, remove=remove))) == []
+    assert policies.check(ok(run_stack("prod", overrides=overrides, remove=remove)), PACKS) == []
 
 
 def test_every_policy_passes_on_the_n_tier_example() -> None:
     root = ROOT / "examples" / "n-tier"
     cfg, _ = plan.load_config("dev", root=root, throwaway_ssh_keys=["sshPublicKey"])
-    assert policies.check(ok(plan.run(cfg, root=root))) == []
+    assert policies.check(ok(plan.run(cfg, root=root)), PACKS) == []
 
 
 # ------------------------------------------------------------------ crafted violations
@@ -325,21 +329,23 @@ def test_mandatory_and_advisory_levels() -> None:
 
 # ------------------------------------------------------------------ offline, in make plan
 
-#: As `make plan` runs it: the dev stack sets no SSH key.
-THROWAWAY = ["--throwaway-ssh-key", "sshPublicKey"]
+#: As `make plan` runs it: the dev stack sets no SSH key; this project's pack.
+THROWAWAY = ["--throwaway-ssh-key", "sshPublicKey", "--policy-pack", str(ROOT / "policy")]
 
 
 def test_plan_prints_that_policies_passed(capsys: pytest.CaptureFixture[str]) -> None:
     assert plan.main(THROWAWAY) == 0
-    assert "Policies: all passed (policy/rules.py)." in capsys.readouterr().out
+    assert f"Policies: all passed in lb-vms-guardrails@v0.0.1 (local: {ROOT / 'policy'})." in capsys.readouterr().out
 
 
 def test_policy_strict_fails_the_plan_on_mandatory_violations(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def one_violation(run: ProgramRun) -> list[policies.Violation]:
+    def one_violation(run: ProgramRun, packs: list[policies.Pack]) -> list[policies.Violation]:
         return [
-            policies.Violation("standard-load-balancer", "mandatory", "urn:x::web-lb", "LoadBalancer SKU is Basic.")
+            policies.Violation(
+                "standard-load-balancer", "mandatory", "urn:x::web-lb", "LoadBalancer SKU is Basic.", packs[0].name
+            )
         ]
 
     monkeypatch.setattr(policies, "check", one_violation)
@@ -353,7 +359,9 @@ def test_advisory_violations_do_not_fail_a_strict_plan(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        policies, "check", lambda run: [policies.Violation("boot-diagnostics-on", "advisory", "urn:x::vm", "off")]
+        policies,
+        "check",
+        lambda run, packs: [policies.Violation("boot-diagnostics-on", "advisory", "urn:x::vm", "off")],
     )
     assert plan.main([*THROWAWAY, "--policy-strict", "--quiet"]) == 0
 

@@ -1,16 +1,16 @@
-"""Construct through the provider interface registers what direct Python construction does
-(issue 15). In process: `LbvmsProvider.construct` with inputs shaped as the provider
-receives them (camelCase, integers as floats), on the mock engine. The same through the
-real plugin process over gRPC: tests/test_provider_grpc.py."""
+"""The provider interface in process (issue 15): a bad argument is a per-property error, and
+the schema marks the password secret. Also the helpers of tests/test_provider_grpc.py, which
+checks that Construct through the real plugin process registers what direct Python
+construction registers (inputs shaped as the provider receives them: camelCase, integers as
+floats): URNs, parents, dependencies and inputs, secrets staying secret."""
 
 from __future__ import annotations
 
 import contextvars
 from typing import Any
 
-import pulumi
 import pytest
-from conftest import COMPONENT, PASSWORD, SSH_KEY, VM
+from conftest import COMPONENT, SSH_KEY, VM
 
 from components import MultiVmLoadBalanced
 from components.reader import INPUTS
@@ -81,22 +81,6 @@ def _run(program: Any) -> engine.ProgramRun:
     return contextvars.Context().run(go)
 
 
-def _shape(run: engine.ProgramRun) -> list[tuple[str, str, str, Any]]:
-    if run.error is not None:
-        raise run.error
-    return sorted((r.type, r.name, r.parent.rsplit("::", 1)[-1], repr(r.inputs)) for r in run.resources)
-
-
-@pytest.mark.parametrize("config", list(CONFIGS))
-def test_construct_through_the_provider_registers_what_python_does(config: str) -> None:
-    values = CONFIGS[config]
-    direct = direct_run(values)
-    inputs = as_provider_inputs(values)
-    via = _run(lambda: LbvmsProvider().construct("web", COMPONENT, inputs, None))
-    assert _shape(via) == _shape(direct)
-    assert {r.type for r in direct.resources} >= {COMPONENT, "azure-native:network:LoadBalancer"}
-
-
 def test_a_bad_argument_is_a_per_property_error_without_traceback() -> None:
     from pulumi.errors import InputPropertiesError
 
@@ -116,53 +100,12 @@ def test_a_bad_argument_is_a_per_property_error_without_traceback() -> None:
     assert "Traceback" not in str(caught.value)
 
 
-def test_a_fractional_number_is_refused_not_truncated() -> None:
-    from pulumi.errors import InputPropertiesError
-
-    with pytest.raises(InputPropertiesError) as caught:
-        LbvmsProvider().construct("web", COMPONENT, {"vmCount": 2.5, "sshPublicKey": SSH_KEY}, None)
-    assert caught.value.errors == [{"property_path": "vmCount", "reason": "2.5 must be an integer"}]
-
-
 def vm_passwords(run: engine.ProgramRun) -> list[Any]:
     """Each VM's admin password as registered. The SDK sends a whole top-level input secret
     when any part of it is, so `osProfile` must be an `engine.Secret` (asserted here)."""
     profiles = [vm.inputs["osProfile"] for vm in run.of_type(VM)]
     assert all(isinstance(p, engine.Secret) for p in profiles), profiles
     return [p.value["adminPassword"] for p in profiles]
-
-
-def _construct_and_export(inputs: dict[str, Any], secret_password: str | None = None) -> engine.ProgramRun:
-    """Construct through the provider and export its state, as `ProviderServicer` serializes
-    it into the Construct response: a secret output is recorded as `engine.Secret`.
-    `secret_password` arrives as a secret Output, as `ProviderServicer._select_value` makes it."""
-
-    def program() -> None:
-        if secret_password is not None:
-            inputs["adminPassword"] = pulumi.Output.secret(secret_password)
-        result = LbvmsProvider().construct("web", COMPONENT, inputs, None)
-        for key, value in result.state.items():
-            pulumi.export(key, value)
-
-    return _run(program)
-
-
-def test_a_secret_password_stays_secret_through_the_provider() -> None:
-    via = _construct_and_export(as_provider_inputs(CONFIGS["prod"]), secret_password=WINDOWS_PASSWORD)
-    assert _shape(via) == _shape(direct_run(secret_input_config()))
-    assert vm_passwords(via) == [WINDOWS_PASSWORD] * 3
-    assert via.of_type(PASSWORD) == []
-    assert via.outputs["adminPassword"] == engine.Secret(WINDOWS_PASSWORD)
-    assert isinstance(via.outputs["url"], str)
-
-
-def test_a_generated_password_stays_secret_through_the_provider() -> None:
-    via = _construct_and_export(as_provider_inputs(CONFIGS["prod"]))
-    generated = via.one(PASSWORD).outputs["result"]
-    assert isinstance(generated, engine.Secret)
-    assert vm_passwords(via) == [generated.value] * 3
-    assert via.outputs["adminPassword"] == generated
-    assert isinstance(via.outputs["url"], str)
 
 
 def secret_properties(kind: str) -> list[str]:

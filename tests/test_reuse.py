@@ -65,7 +65,8 @@ def test_internal_frontend_sits_on_the_subnet_without_public_ip(internal: Progra
     assert [p.name for p in internal.of_type(PIP)] == ["web-natgw-pip"]
     assert "publicIp" not in internal.outputs
     ip = internal.outputs["privateFrontendIp"]
-    assert ip == lb.outputs["frontendIPConfigurations"][0]["privateIPAddress"] == "10.0.1.4"
+    # The address Azure assigns the frontend (a stand-in here), not one the program picked.
+    assert ip and ip == lb.outputs["frontendIPConfigurations"][0]["privateIPAddress"]
     assert internal.outputs["url"] == f"http://{ip}/"
 
 

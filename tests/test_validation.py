@@ -7,7 +7,7 @@ from typing import Any, cast
 
 import pulumi
 import pytest
-from conftest import ROOT, SSH_KEY, dev_values, run_stack, single_problem, ssh_ed25519_key, ssh_rsa_key
+from conftest import SSH_KEY, dev_values, run_stack, single_problem, ssh_ed25519_key, ssh_rsa_key
 
 from components import (
     ConfigError,
@@ -18,7 +18,7 @@ from components import (
     MultiVmLoadBalancedArgs,
     validate,
 )
-from components.settings import OsType
+from components.settings import OsType, Zone
 from offline import engine
 from stack_config import args_from_config
 
@@ -209,6 +209,26 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("fault_domain_count_is_4", {"faultDomainCount": 4}, "faultDomainCount: 4 must be an integer 1-3"),
     ("update_domain_count_is_21", {"updateDomainCount": 21}, "updateDomainCount: 21 must be an integer 1-20"),
     ("a_key_is_misspelt", {"vmcount": 3}, "vmcount: not a setting of this project; did you mean vmCount?"),
+    (
+        "a_tag_value_is_257_characters",
+        {"tags": {"a": "v" * 257}},
+        "tags.a: '" + "v" * 257 + "' must be a string of at most 256",
+    ),
+    *(
+        (
+            f"an_http_probe_is_on_blocked_port_{port}",
+            {"probe": {"port": port}, "lbRules": [{"frontendPort": 80, "backendPort": port}], "workload": "none"},
+            f"probe.port: {port} is refused by Azure for Http probes (blocked: 19, 21, 25, 70, 110, 119, 143, 220, 993)",
+        )
+        # Azure's list (load-balancer-custom-probe-overview#probe-source-ip-address), written out.
+        for port in (19, 21, 25, 70, 110, 119, 143, 220, 993)
+    ),
+    (
+        "the_internal_frontend_ip_is_one_azure_reserves",
+        {"frontendType": "internal", "frontendPrivateIp": "10.0.1.3"},
+        "frontendPrivateIp: '10.0.1.3' must be a usable address of subnetPrefix '10.0.1.0/24' "
+        "(Azure reserves the first four and the last)",
+    ),
 ]
 
 
@@ -236,6 +256,13 @@ def test_fails_when(overrides: dict[str, Any], expected: str) -> None:
         {"vmCount": 200, "placement": "zones", "subnetPrefix": "10.0.0.0/23"},
         # A /28 holds 11 VMs: vmCount 5 surges to 10.
         {"subnetPrefix": "10.0.1.0/28", "vmCount": 5},
+        # The first address Azure leaves to the subnet, and the last before its broadcast.
+        {"frontendType": "internal", "frontendPrivateIp": "10.0.1.4"},
+        {"frontendType": "internal", "frontendPrivateIp": "10.0.1.254"},
+        # Azure's longest tag value.
+        {"tags": {"a": "v" * 256}},
+        # An Http probe on a port next to a blocked one.
+        {"probe": {"port": 111}, "lbRules": [{"frontendPort": 80, "backendPort": 111}], "workload": "none"},
     ],
     ids=[
         "nat range ends at 65534",
@@ -243,6 +270,10 @@ def test_fails_when(overrides: dict[str, Any], expected: str) -> None:
         "100 VMs in an availability set",
         "200 zonal VMs",
         "subnet with room",
+        "first usable frontend ip",
+        "last usable frontend ip",
+        "256-character tag value",
+        "probe next to a blocked port",
     ],
 )
 def test_accepted_at_the_edges_of_the_surge_rules(overrides: dict[str, Any]) -> None:
@@ -350,13 +381,25 @@ def test_a_direct_caller_gets_the_checks_stack_config_gets_types_included() -> N
     ]
 
 
+def test_a_direct_caller_gets_the_checks_of_every_declared_type() -> None:
+    args = MultiVmLoadBalancedArgs(
+        ssh_public_key=SSH_KEY,
+        trusted_launch=cast(bool, "yes"),
+        tags=cast(dict[str, str], {"cost": 5}),
+        probe=HealthProbe(path=None),
+        zones=cast(list[Zone], "123"),
+    )
+    assert validate(args) == [
+        'zones: \'123\' must be a list, e.g. ["1", "2", "3"]',
+        "tags.cost: 5 must be a string",
+        "trustedLaunch: 'yes' must be true or false",
+        "probe.path: not set; Http probes need a path starting with '/'",
+    ]
+
+
 def test_fails_when_component_name_cannot_prefix_azure_names() -> None:
     problems = validate(MultiVmLoadBalancedArgs(ssh_public_key=SSH_KEY), name="web tier!")
     assert problems == [
         "component name: 'web tier!' must be 1-40 letters, digits or '-', starting with a letter or digit "
         "(it prefixes every Azure name)"
     ]
-
-
-def test_root_is_the_project() -> None:
-    assert (ROOT / "Pulumi.yaml").exists()

@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXTENSION, NIC, SSH_KEY, VM, dev_values, ok, run_stack, single_problem
+from conftest import EXTENSION, NIC, VM, dev_values, ok, run_stack, single_problem
 
-from components.workload import IIS_SCRIPT, NGINX_CLOUD_INIT, POWERSHELL
+from components.workload import IIS_SCRIPT, NGINX_CLOUD_INIT
 from offline.engine import ProgramRun, plain
 from stack_config import args_from_config
 
+#: The extension's command line: PowerShell runs the script given as base64 of UTF-16LE.
+POWERSHELL = "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand "
 CLOUD_INIT = shutil.which("cloud-init")
 needs_cloud_init = pytest.mark.skipif(
     CLOUD_INIT is None, reason="cloud-init is not installed (Debian package cloud-init; .ci/run installs it)"
@@ -52,9 +54,6 @@ def validate_cloud_init(text: str, tmp_path: Path) -> subprocess.CompletedProces
 def test_linux_custom_data_is_the_rendered_nginx_cloud_init(dev: ProgramRun) -> None:
     expected = NGINX_CLOUD_INIT.read_text()
     assert user_data(dev) == [expected, expected]
-    assert expected.startswith("#cloud-config\n")
-    assert "  - nginx\n" in expected
-    assert "[systemctl, restart, nginx]" in expected
     assert dev.of_type(EXTENSION) == []
 
 
@@ -93,12 +92,6 @@ def test_a_vm_is_immutable_so_a_new_bootstrap_replaces_it_create_first(
     assert before["web-vm-1"] == before["web-nic-1"] != before["web-vm-2"]
 
 
-def test_user_data_holds_no_secret_or_key(dev: ProgramRun) -> None:
-    text = user_data(dev)[0] or ""
-    assert SSH_KEY.split()[1] not in text
-    assert "password" not in text.lower()
-
-
 # ------------------------------------------------------------------ Windows: IIS via the extension
 
 
@@ -119,13 +112,8 @@ def test_each_windows_vm_gets_one_iis_extension(prod: ProgramRun) -> None:
         assert "protectedSettings" not in i
 
 
-def test_windows_script_installs_iis_and_answers_every_path(prod: ProgramRun) -> None:
-    script = script_of(prod.of_type(EXTENSION)[0])
-    assert script == IIS_SCRIPT.read_text()
-    assert "Install-WindowsFeature -Name Web-Server, Web-Asp-Net45" in script
-    # A handler for every path (not checked on Windows here): see bootstrap/iis.ps1.
-    assert "path = '*'; verb = 'GET,HEAD'; type = 'LbvmsPage'" in script
-    assert "$env:COMPUTERNAME" in script
+def test_each_windows_extension_runs_the_iis_script_and_no_vm_has_custom_data(prod: ProgramRun) -> None:
+    assert [script_of(e) for e in prod.of_type(EXTENSION)] == [IIS_SCRIPT.read_text()] * 3
     assert all("customData" not in plain(vm.inputs)["osProfile"] for vm in prod.of_type(VM))
 
 
