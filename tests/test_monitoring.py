@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import LB, PIP, ok, run_stack, single_problem
+from conftest import LB, PIP, ok, run_stack
 
 from offline.engine import ProgramRun
 
@@ -186,48 +186,3 @@ def test_without_emails_alerts_exist_but_notify_nobody() -> None:
     assert len(run.of_type(ALERT)) == 4
     assert all("actions" not in a.inputs for a in run.of_type(ALERT))
     assert run.one(WORKSPACE).inputs["retentionInDays"] == 30
-
-
-CASES: list[tuple[str, dict[str, Any], str]] = [
-    (
-        "an_email_is_malformed",
-        {"enabled": True, "alertEmails": ["ops-at-example.com"]},
-        "monitoring.alertEmails[0]: 'ops-at-example.com' must be an e-mail address",
-    ),
-    (
-        "an_email_is_listed_twice",
-        {"enabled": True, "alertEmails": ["a@example.com", "A@example.com"]},
-        "monitoring.alertEmails[1]: 'A@example.com' is listed twice",
-    ),
-    (
-        "retention_is_under_30_days",
-        {"enabled": True, "retentionDays": 7},
-        "monitoring.retentionDays: 7 must be an integer 30-730",
-    ),
-    (
-        "retention_is_over_730_days",
-        {"enabled": True, "retentionDays": 731},
-        "monitoring.retentionDays: 731 must be an integer 30-730",
-    ),
-    (
-        "emails_are_set_with_monitoring_off",
-        {"alertEmails": ["ops@example.com"]},
-        "monitoring.alertEmails: is set, but monitoring.enabled is false",
-    ),
-    ("enabled_is_not_a_boolean", {"enabled": "sometimes"}, "monitoring.enabled: 'sometimes' must be true or false"),
-    (
-        "emails_are_not_a_list",
-        {"enabled": True, "alertEmails": "ops@example.com"},
-        "monitoring.alertEmails: 'ops@example.com' must be a list",
-    ),
-    (
-        "a_field_is_unknown",
-        {"enabled": True, "sms": ["+1555"]},
-        "monitoring.sms: unknown field; allowed: enabled, alertEmails, retentionDays",
-    ),
-]
-
-
-@pytest.mark.parametrize(("monitoring", "expected"), [c[1:] for c in CASES], ids=[f"fails when {c[0]}" for c in CASES])
-def test_fails_when(monitoring: dict[str, Any], expected: str) -> None:
-    assert expected in single_problem(monitoring=monitoring)

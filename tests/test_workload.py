@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXTENSION, NIC, VM, dev_values, ok, run_stack, single_problem
+from conftest import EXTENSION, NIC, VM, dev_values, ok, run_stack
 
 from components.workload import IIS_SCRIPT, NGINX_CLOUD_INIT
 from offline.engine import ProgramRun, plain
@@ -144,74 +144,6 @@ def test_custom_windows_script_runs_in_the_extension(tmp_path: Path) -> None:
 def write(tmp_path: Path, name: str, text: str) -> str:
     (tmp_path / name).write_text(text)
     return str(tmp_path / name)
-
-
-WINDOWS = {"osType": "windows", "sshPublicKey": None}
-
-CASES: list[tuple[str, Any, str]] = [
-    (
-        "workload_is_unknown",
-        lambda t: {"workload": "apache"},
-        "workload: 'apache' must be one of nginx, iis, none, custom",
-    ),
-    (
-        "iis_is_chosen_on_linux",
-        lambda t: {"workload": "iis"},
-        "workload: 'iis' runs on windows only; on linux use nginx",
-    ),
-    ("nginx_is_chosen_on_windows", lambda t: {**WINDOWS, "workload": "nginx"}, "workload: 'nginx' runs on linux only"),
-    ("custom_has_no_file", lambda t: {"workload": "custom"}, "workloadFile: not set; workload custom needs"),
-    (
-        "custom_file_does_not_exist",
-        lambda t: {"workload": "custom", "workloadFile": "nope.yaml"},
-        "workloadFile: 'nope.yaml' does not exist",
-    ),
-    (
-        "linux_file_is_not_cloud_init",
-        lambda t: {"workload": "custom", "workloadFile": write(t, "a.yaml", "packages: [x]\n")},
-        "is not a cloud-init file for linux",
-    ),
-    (
-        "windows_file_is_a_cloud_init_file",
-        lambda t: {**WINDOWS, "workload": "custom", "workloadFile": write(t, "a.yaml", "#cloud-config\n")},
-        "is not a PowerShell script (.ps1) for windows",
-    ),
-    (
-        "linux_file_is_over_the_custom_data_limit",
-        lambda t: {"workload": "custom", "workloadFile": write(t, "big.sh", "#!/bin/sh\n" + "#" * 65535)},
-        "bytes; Azure's customData holds at most 65535",
-    ),
-    (
-        "windows_script_is_too_long_for_a_command_line",
-        lambda t: {**WINDOWS, "workload": "custom", "workloadFile": write(t, "big.ps1", "#" * 4000)},
-        "-character command line; Windows allows 8191",
-    ),
-    (
-        "workload_file_is_set_without_custom",
-        lambda t: {"workloadFile": "app.yaml"},
-        "workloadFile: 'app.yaml' is used only with workload custom",
-    ),
-    (
-        "built_in_server_gets_an_https_probe",
-        lambda t: {"probe": {"protocol": "Https", "port": 80}},
-        "probe.protocol: 'Https' needs a TLS server",
-    ),
-    (
-        "built_in_server_is_probed_off_port_80",
-        lambda t: {"lbRules": [{"frontendPort": 80, "backendPort": 8080}], "probe": {"port": 8080}},
-        "probe.port: 8080 is not served by workload nginx, which listens on port 80",
-    ),
-    (
-        "probe_path_could_break_the_scripts",
-        lambda t: {"probe": {"path": "/x';reboot;'"}},
-        "probe.path: \"/x';reboot;'\" must be `/` then letters, digits and `. _ ~ / -`",
-    ),
-]
-
-
-@pytest.mark.parametrize(("make", "expected"), [c[1:] for c in CASES], ids=[f"fails when {c[0]}" for c in CASES])
-def test_fails_when(make: Any, expected: str, tmp_path: Path) -> None:
-    assert expected in single_problem(**make(tmp_path))
 
 
 def test_custom_workload_may_use_any_probe(tmp_path: Path) -> None:
