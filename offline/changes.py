@@ -957,12 +957,14 @@ class _Comparison:
             if not rid:
                 continue
             if urn not in self.new:
-                for holder in self.holding(rid):
+                # An ID under the deleted one counts too: a NIC in an LB's backend pool holds
+                # `<lb id>/backendAddressPools/<pool>`, and Azure refuses to delete the LB.
+                for holder in self.holding(rid, prefix=True):
                     if holder["urn"] == urn:
                         continue
                     if holder["urn"] in self.new and self.first.get(holder["urn"]) != "create":
                         if self.first.get(holder["urn"]) != "delete" and _mentions(
-                            self.new[holder["urn"]].get("inputs", {}), rid
+                            self.new[holder["urn"]].get("inputs", {}), rid, prefix=True
                         ):
                             self.problems.append(f"{r['name']} is deleted while {holder['name']} still references it")
                     elif urn not in holder.get("dependencies", []) and holder["urn"] not in self.new:
