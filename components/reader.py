@@ -238,7 +238,7 @@ def read(
     for key, raw in values.items():
         d = INPUTS.get(key)
         if d is None:
-            close = difflib.get_close_matches(key, list(INPUTS), n=1)
+            close = difflib.get_close_matches(key, list(INPUTS))
             hint = f"did you mean {close[0]}?" if close else f"known keys: {', '.join(INPUTS)}"
             what = "a setting of this project" if source == "config" else "an argument of MultiVmLoadBalanced"
             reader.problems.append(f"{key}: not {what}; {hint}")

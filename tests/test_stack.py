@@ -190,6 +190,10 @@ def test_every_nic_is_in_the_backend_pool(prod: ProgramRun) -> None:
     for nic in nics(prod):
         [cfg] = nic.inputs["ipConfigurations"]
         assert cfg["loadBalancerBackendAddressPools"] == [{"id": pool}], nic.name
+        # One primary configuration, its address from the subnet's pool (a static one would
+        # clash when a replacement NIC is created before the old one goes), no public IP.
+        assert (cfg["name"], cfg["primary"], cfg["privateIPAllocationMethod"]) == ("ipconfig1", True, "Dynamic")
+        assert "publicIPAddress" not in cfg
 
 
 @pytest.mark.parametrize("stack,port", [("dev", 22), ("prod", 3389)])
@@ -209,6 +213,12 @@ def test_one_nat_rule_v2_maps_a_range_on_the_pool_to_the_admin_port(stack: str, 
         rule.inputs["frontendPortRangeEnd"],
         rule.inputs["backendPort"],
     ) == ("Tcp", 50001, 50400, port)
+    # An idle SSH/RDP session gets a TCP reset after Azure's default 4 minutes, not a silent drop.
+    assert (rule.inputs["idleTimeoutInMinutes"], rule.inputs["enableTcpReset"], rule.inputs["enableFloatingIP"]) == (
+        4,
+        True,
+        False,
+    )
     assert "frontendPort" not in rule.inputs
     for nic in nics(run):
         [cfg] = nic.inputs["ipConfigurations"]
