@@ -31,6 +31,7 @@ recorded (`ProgramRun.invokes`) so that the plan can say what was answered how.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextvars
 import gc
 import hashlib
@@ -38,6 +39,7 @@ import ipaddress
 import re
 import runpy
 import sys
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -227,6 +229,29 @@ class ProgramRun:
 
 
 #: The reading order of Azure resource kinds (the last part of the type token); others last.
+# The SDK's MockMonitor.RegisterResource, which this engine's monitor extends, gives each worker
+# thread it runs in an event loop (pulumi/runtime/sync_await.py `_ensure_event_loop`) and never
+# closes it; left to the garbage collector at exit, such a loop's `__del__` may print
+# "Exception ignored ... Bad file descriptor" on stderr. The engine makes that loop itself, once
+# per worker thread, and closes every one of them at exit.
+_THREAD_LOOPS: list[asyncio.AbstractEventLoop] = []
+_THREAD = threading.local()
+
+
+def _own_thread_loop() -> None:
+    if threading.current_thread() is threading.main_thread() or getattr(_THREAD, "loop", None) is not None:
+        return  # the main thread runs the program's own loop (`_run`)
+    _THREAD.loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(_THREAD.loop)
+    _THREAD_LOOPS.append(_THREAD.loop)
+
+
+@atexit.register
+def _close_thread_loops() -> None:
+    for loop in _THREAD_LOOPS:
+        loop.close()
+
+
 KIND_ORDER = {
     kind: n
     for n, kind in enumerate(
@@ -667,6 +692,7 @@ class RecordingMonitor(MockMonitor):
             replacement_trigger=_replacement_trigger(request),
             replace_with=list(request.replace_with),
         )
+        _own_thread_loop()
         response = super().RegisterResource(request)
         record.inputs = reveal_secrets(rpc.deserialize_properties(request.object))
         record.id = response.id
