@@ -740,7 +740,9 @@ class MultiVmLoadBalancedArgs:
         It is sized for the largest tier, not this one, so that no change of vmCount or
         placement ever shrinks it under VMs that hold ports near its end (Azure documents no
         order of assignment, nor what shrinking a range does to the members past it)."""
-        return max(NAT_PORTS_FIXED, self.pool_capacity if self.placement == "scaleSet" else 0)
+        if self.placement == "scaleSet":
+            return max(NAT_PORTS_FIXED, self.pool_capacity)
+        return NAT_PORTS_FIXED
 
     @property
     def nat_port_count_reason(self) -> str:

@@ -355,6 +355,17 @@ def test_a_nat_port_clash_names_the_ports_and_the_rules_it_waits_for(
 # ------------------------------------------------------------------ the text and the picture
 
 
+def test_the_printed_change_lists_the_steps_in_the_order_pulumi_runs_them() -> None:
+    text = changes.render(changes.compare(plan_of(), edited("vmCount=3"), parallel=8))
+    steps_at = text.index("Steps, in the order Pulumi runs them:\n")
+    assert text[steps_at : text.index("\nAvailability:")].splitlines() == [
+        "Steps, in the order Pulumi runs them:",
+        "    1. create             web-nic-3",
+        "    2. create             web-vm-3",
+        "    3. create             web-vm-3-gate",
+    ]
+
+
 def test_the_printed_change_ends_with_the_recipe_then_the_verdict() -> None:
     text = changes.render(changes.compare(per_vm_nat_rules(2, 2), plan_of(), parallel=8))
     recipe = text[text.index("\nRecipe:\n") :]

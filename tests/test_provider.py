@@ -6,9 +6,11 @@ floats): URNs, parents, dependencies and inputs, secrets staying secret."""
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 from typing import Any
 
+import pulumi
 import pytest
 from conftest import COMPONENT, SSH_KEY, VM
 
@@ -16,8 +18,10 @@ from components import MultiVmLoadBalanced
 from components.reader import INPUTS
 from offline import engine
 from provider.generate import plain
-from provider.lbvms_provider import LbvmsProvider, package_schema
+from provider.lbvms_provider import LbvmsProvider, args_from_inputs, package_schema
 from stack_config import args_from_config
+
+SUBNET_ID = "/subscriptions/0000/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/hub/subnets/app"
 
 CONFIGS: dict[str, dict[str, Any]] = {
     "dev": {"sshPublicKey": SSH_KEY, "tags": '{"environment": "dev"}'},
@@ -118,3 +122,18 @@ def test_the_schema_marks_the_password_secret_as_argument_and_as_output() -> Non
     # So a generated SDK wraps the argument in pulumi.secret and asks additionalSecretOutputs.
     assert secret_properties("inputProperties") == ["adminPassword"]
     assert secret_properties("properties") == ["adminPassword"]
+
+
+def test_an_output_argument_reaches_the_component_as_it_came() -> None:
+    """A consumer's subnet ID from another resource is an Output: the component takes it as is
+    (and validates it when known), never a plain value read from it or nothing."""
+
+    loop = asyncio.new_event_loop()  # an Output needs one, as under the engine
+    asyncio.set_event_loop(loop)
+    try:
+        subnet = pulumi.Output.from_input(SUBNET_ID)
+        args = args_from_inputs({"sshPublicKey": SSH_KEY, "subnetId": subnet}, "web")
+        assert args.subnet_id is subnet
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
