@@ -858,6 +858,7 @@ class MapPlugin:
         self.durations: dict[str, float] = {}
         self.outcomes: dict[str, str] = {}
         self.fixture_hits: dict[str, set[Hit]] = {}
+        self.dynamic: dict[str, set[str]] = {}
         self.lines: dict[Line, set[int]] = {}
         self.replays: list[_ReplayDict] = []
         self.seen: set[str] = set()
@@ -904,6 +905,15 @@ class MapPlugin:
             self.fixture_hits.setdefault(self._fixture_key(fixturedef), set()).update(mine)
 
     @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: Any) -> Iterator[None]:
+        yield
+        # Fixtures the test asked for by name at run time (`request.getfixturevalue(...)`), which
+        # `item.fixturenames` does not list; a module-scoped one set up by an earlier test runs
+        # nothing now, so its lines come from its recorded setup.
+        used = getattr(getattr(item, "_request", None), "_fixture_defs", None) or {}
+        self.dynamic[item.nodeid] = {self._fixture_key(d) for d in used.values()}
+
+    @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: Any, nextitem: Any) -> Iterator[None]:
         self._clear_caches()
         mine: set[Hit] = set()
@@ -922,6 +932,8 @@ class MapPlugin:
             for name in item.fixturenames:
                 for fixturedef in item._fixtureinfo.name2fixturedefs.get(name, ()):
                     mine |= self.fixture_hits.get(self._fixture_key(fixturedef), set())
+            for key in self.dynamic.pop(item.nodeid, ()):
+                mine |= self.fixture_hits.get(key, set())
             for line in self.tracer.lines(mine):
                 self.lines.setdefault(line, set()).add(index)
 

@@ -555,6 +555,10 @@ def test_fixture_again(limit):
     assert limit
 
 
+def test_fixture_by_name(request):
+    assert request.getfixturevalue("limit")
+
+
 def test_subprocess():
     code = "from pkg import calc; calc.unused(1)"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
@@ -588,8 +592,9 @@ def covering(cov: mutate.Coverage, line: int) -> list[str]:
 
 def test_the_map_knows_which_test_runs_which_line(tiny: tuple[Path, mutate.Coverage]) -> None:
     _, cov = tiny
-    # A cached result and a module fixture: the later readers depend on the lines too.
-    assert covering(cov, 5) == ["test_below", "test_fixture_again", "test_fixture_first"]
+    # A cached result and a module fixture: the later readers depend on the lines too, a test
+    # that asks for the fixture by name at run time included.
+    assert covering(cov, 5) == ["test_below", "test_fixture_again", "test_fixture_by_name", "test_fixture_first"]
     assert covering(cov, 9) == ["test_cached_again", "test_cached_first"]
     # A line run only by a subprocess a test started.
     assert covering(cov, 13) == ["test_subprocess"]
@@ -610,6 +615,7 @@ def test_a_line_run_at_import_runs_every_test_of_the_file_and_never_a_failing_on
             "test_below",
             "test_fixture_first",
             "test_fixture_again",
+            "test_fixture_by_name",
             "test_cached_first",
             "test_cached_again",
             "test_subprocess",
