@@ -36,3 +36,5 @@ if stack.workspace_id is not None:
     pulumi.export("probeStatusCommand", stack.probe_status_command)
 if stack.admin_password is not None:
     pulumi.export("adminPassword", pulumi.Output.secret(stack.admin_password))
+if stack.admin_password_secret_uri is not None:
+    pulumi.export("adminPasswordSecretUri", stack.admin_password_secret_uri)

@@ -47,7 +47,7 @@ def vm_model(name: str, index: int, args: MultiVmLoadBalancedArgs, m: Machine) -
     `replacement_trigger`): a change to any of it replaces the VM (and its NIC) create-first.
     `m` is the tier's machine (profile.py), with its bootstrap read once for every VM."""
     zones = args.vm_zones
-    return {
+    model: dict[str, object] = {
         "osType": m.os_type,
         "image": [m.image.publisher, m.image.offer, m.image.sku, IMAGE_VERSION],
         "vmSize": args.vm_size,
@@ -63,6 +63,9 @@ def vm_model(name: str, index: int, args: MultiVmLoadBalancedArgs, m: Machine) -
         # Joining another availability set needs a new VM (joins only at creation).
         "availabilitySet": None if zones else [args.fault_domain_count, args.update_domain_count],
     }
+    if m.data_disks:  # only then, so that every existing VM keeps its digest (and is not replaced)
+        model["dataDisks"] = [[d.lun, d.size_gb, d.type.value, d.caching.value] for d in m.data_disks]
+    return model
 
 
 def replacement_trigger(name: str, index: int, args: MultiVmLoadBalancedArgs, m: Machine) -> pulumi.Input[str]:

@@ -15,9 +15,11 @@ from .aliases import drop_versioned_type_aliases
 from .bastion import build_bastion
 from .compute import Compute, build_compute
 from .identity import build_identity
+from .keyvault import store_admin_password
 from .loadbalancer import POOL, build_egress, build_load_balancer, load_balancer_name
 from .monitoring import build_monitoring
 from .network import build_network
+from .roles import build_role_assignments
 from .rules import check
 from .scaleset import build_scale_set
 from .settings import MultiVmLoadBalancedArgs
@@ -54,6 +56,8 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
     resource_group_name: pulumi.Output[str]
     #: Windows admin password (secret); None on Linux.
     admin_password: pulumi.Output[str] | None
+    #: URI of the Key Vault secret that also holds it (`key_vault_id` set), else None.
+    admin_password_secret_uri: pulumi.Output[str] | None
     load_balancer_id: pulumi.Output[str]
     backend_pool_id: pulumi.Output[str]
     #: The VNet's ID; None on an existing subnet (`subnet_id`).
@@ -109,6 +113,7 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
         lb = build_load_balancer(name, args, rg_name, rg_id, net.subnet_id, child)
         nic_nsg = net.nsg.id if net.nsg_on_nics else None
         identity = build_identity(name, args, rg_name, child)
+        build_role_assignments(name, args, identity, child)
         pools = [lb.backend_pool_id]
         if args.egress == "egress-lb":
             pools.append(build_egress(name, args, rg_name, rg_id, child))
@@ -159,6 +164,12 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
         self.private_ips = pulumi.Output.all(*(_private_ips(vms) if vms else [])).apply(list)
         self.resource_group_name = rg_name
         self.admin_password = vms.admin_password if vms else scale_set.admin_password if scale_set else None
+        vault_secret = store_admin_password(name, args, self.admin_password, child)
+        # The URI names the secret, it does not hold it: plain, though its resource's
+        # `properties` is secret because it carries the value.
+        self.admin_password_secret_uri = (
+            pulumi.Output.unsecret(vault_secret.properties.secret_uri) if vault_secret else None
+        )
         self.load_balancer_id = lb.lb.id
         self.backend_pool_id = lb.backend_pool_id
         self.vnet_id = net.vnet.id if net.vnet else None

@@ -20,7 +20,7 @@ import pulumi_random as random
 from pulumi_azure_native import compute
 
 from . import workload
-from .settings import MultiVmLoadBalancedArgs
+from .settings import DataDisk, MultiVmLoadBalancedArgs
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,8 @@ class Machine:
     identity_ids: tuple[pulumi.Input[str], ...]
     trusted_launch: bool
     encryption_at_host: bool
+    #: Empty managed data disks, created and deleted with the machine.
+    data_disks: tuple[DataDisk, ...] = ()
     # Managed boot diagnostics: no storage account to create or secure.
     boot_diagnostics: bool = True
 
@@ -141,6 +143,7 @@ def machine(
         identity_ids=(identity_id,),
         trusted_launch=args.trusted_launch,
         encryption_at_host=args.encryption_at_host,
+        data_disks=tuple(args.data_disks),
     )
 
 
@@ -235,6 +238,19 @@ def vm_profile(m: Machine, computer_name: str) -> VmProfile:
                 managed_disk=compute.ManagedDiskParametersArgs(storage_account_type=m.os_disk.storage_account_type),
                 delete_option=m.os_disk.delete_option,
             ),
+            data_disks=[
+                compute.DataDiskArgs(
+                    lun=d.lun,
+                    create_option=compute.DiskCreateOptionTypes.EMPTY,
+                    disk_size_gb=d.size_gb,
+                    caching=compute.CachingTypes(d.caching.value),
+                    managed_disk=compute.ManagedDiskParametersArgs(storage_account_type=d.type.value),
+                    # Not Pulumi resources: Azure creates them with the VM and removes them with it.
+                    delete_option=compute.DiskDeleteOptionTypes.DELETE,
+                )
+                for d in m.data_disks
+            ]
+            or None,
         ),
         security_profile=security_profile(m),
         identity=compute.VirtualMachineIdentityArgs(
@@ -282,6 +298,20 @@ def scale_set_profile(m: Machine, computer_name_prefix: str) -> ScaleSetProfile:
                 ),
                 delete_option=m.os_disk.delete_option,
             ),
+            data_disks=[
+                compute.VirtualMachineScaleSetDataDiskArgs(
+                    lun=d.lun,
+                    create_option=compute.DiskCreateOptionTypes.EMPTY,
+                    disk_size_gb=d.size_gb,
+                    caching=compute.CachingTypes(d.caching.value),
+                    managed_disk=compute.VirtualMachineScaleSetManagedDiskParametersArgs(
+                        storage_account_type=d.type.value
+                    ),
+                    delete_option=compute.DiskDeleteOptionTypes.DELETE,
+                )
+                for d in m.data_disks
+            ]
+            or None,
         ),
         security_profile=security_profile(m),
         diagnostics_profile=diagnostics_profile(m),

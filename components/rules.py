@@ -746,6 +746,28 @@ def keys_fit_the_placement(a: MultiVmLoadBalancedArgs, given: Collection[str]) -
     return problems
 
 
+# Data disks -------------------------------------------------------------------------------
+
+#: Azure caches no disk of 4 TiB or more on the host (premium-storage-performance#disk-caching).
+UNCACHED_FROM_GB = 4096
+
+
+@rule("dataDisks")
+def data_disks_fit_azure(a: MultiVmLoadBalancedArgs) -> list[str]:
+    problems: list[str] = []
+    luns: dict[int, int] = {}
+    for i, disk in enumerate(a.data_disks):
+        if disk.lun in luns:
+            problems.append(f"dataDisks[{i}].lun: {disk.lun} is already the LUN of dataDisks[{luns[disk.lun]}]")
+        luns.setdefault(disk.lun, i)
+        if disk.size_gb >= UNCACHED_FROM_GB and disk.caching != "None":
+            problems.append(
+                f"dataDisks[{i}].caching: {disk.caching!r} is not supported for a disk of {disk.size_gb} GiB; "
+                f"Azure caches disks under {UNCACHED_FROM_GB} GiB only: use None"
+            )
+    return problems
+
+
 # Tags and monitoring ----------------------------------------------------------------------
 
 
@@ -764,6 +786,43 @@ def tag_names_are_allowed(a: MultiVmLoadBalancedArgs) -> list[str]:
 def alerts_need_monitoring(a: MultiVmLoadBalancedArgs) -> list[str]:
     if a.monitoring.alert_emails and not a.monitoring.enabled:
         return ["monitoring.alertEmails: is set, but monitoring.enabled is false; nothing would alert"]
+    return []
+
+
+@rule("roleAssignments")
+def role_assignments_name_known_roles(a: MultiVmLoadBalancedArgs) -> list[str]:
+    from .roles import role_problem
+
+    found = []
+    for i, ra in enumerate(a.role_assignments):
+        if (why := role_problem(ra.role)) is not None:
+            found.append(f"roleAssignments[{i}].role: {ra.role!r} {why}")
+    return found
+
+
+@rule("roleAssignments")
+def role_assignments_are_not_repeated(a: MultiVmLoadBalancedArgs) -> list[str]:
+    from .roles import role_guid
+
+    # Azure refuses a second assignment of one role to one principal at one scope
+    # ("RoleAssignmentExists"); a name and its definition ID are the same role.
+    seen: dict[tuple[str | None, str], int] = {}
+    found = []
+    for i, ra in enumerate(a.role_assignments):
+        pair = (role_guid(ra.role), ra.scope.lower().rstrip("/"))
+        if pair[0] is not None and pair in seen:
+            found.append(
+                f"roleAssignments[{i}]: role {ra.role!r} at scope {ra.scope!r} repeats roleAssignments[{seen[pair]}]"
+            )
+        seen.setdefault(pair, i)
+    return found
+
+
+@rule("keyVaultId", "osType")
+def key_vault_needs_a_password(a: MultiVmLoadBalancedArgs) -> list[str]:
+    # Linux VMs sign in with SSH keys only (profile.py): no password exists to store.
+    if a.key_vault_id is not None and a.os_type == "linux":
+        return ["keyVaultId: there is no admin password to store on Linux (SSH keys only); remove keyVaultId"]
     return []
 
 

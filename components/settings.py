@@ -134,7 +134,7 @@ class Placement(Choice):
 
 
 class OsDiskType(Choice):
-    """Storage type of the OS disks."""
+    """Storage type of a managed disk (the OS disks, or a data disk)."""
 
     STANDARD_LRS = "Standard_LRS"
     """Standard HDD, locally redundant."""
@@ -146,6 +146,17 @@ class OsDiskType(Choice):
     """Standard SSD, zone-redundant."""
     PREMIUM_ZRS = "Premium_ZRS"
     """Premium SSD, zone-redundant (the size must support Premium storage)."""
+
+
+class DiskCaching(Choice):
+    """Host caching of a data disk."""
+
+    NONE = "None"
+    """No cache: what write-heavy and large (4 TiB and more) disks need."""
+    READ_ONLY = "ReadOnly"
+    """Reads cached on the host: read-heavy data."""
+    READ_WRITE = "ReadWrite"
+    """Reads and writes cached: only for software that flushes what must survive a host failure."""
 
 
 class Workload(Choice):
@@ -352,6 +363,29 @@ class LbRule:
 
 
 @dataclass(frozen=True)
+class RoleAssignment:
+    """One role granted to the component's identity (stack config: an item of `roleAssignments`).
+
+    Example: ``RoleAssignment(role="Reader", scope="/subscriptions/<id>/resourceGroups/rg-app")``.
+    """
+
+    role: str = setting(
+        pattern=r"\S(.*\S)?",
+        pattern_doc="a built-in role name (`Reader`, `Key Vault Secrets User`, ...) or a role definition ID",
+        doc="",
+    )
+    scope: str = setting(
+        # Where a role assignment can live under a subscription: the subscription, a resource
+        # group, or a resource (ARM's `{scope}` of Microsoft.Authorization/roleAssignments).
+        pattern=r"(?i)/subscriptions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+        r"(/resourceGroups/[-\w.()]{1,90}(/providers/[A-Za-z0-9.]+/[^/]+/[^/]+(/[^/]+/[^/]+)*)?)?",
+        pattern_doc="an Azure resource ID: /subscriptions/<guid>, plus /resourceGroups/<rg>, plus "
+        "/providers/<namespace>/<type>/<name>",
+        doc="",
+    )
+
+
+@dataclass(frozen=True)
 class HealthProbe:
     """The load balancer's health probe (stack config `probe`).
 
@@ -451,6 +485,22 @@ class ScaleSetSettings:
     )
 
 
+@dataclass(frozen=True)
+class DataDisk:
+    """An empty managed data disk on every VM or scale-set instance (stack config: an item of
+    `dataDisks`). Example: ``DataDisk(lun=0, size_gb=128)``.
+
+    Sizes and types: https://learn.microsoft.com/azure/virtual-machines/disks-types (4 GiB, the
+    smallest tier, to 32,767 GiB); host caching is not supported from 4,096 GiB on
+    (https://learn.microsoft.com/azure/virtual-machines/premium-storage-performance#disk-caching).
+    """
+
+    lun: int = setting(minimum=0, maximum=63, doc="the disk's logical unit number on the VM, unique per VM")
+    size_gb: int = setting(minimum=4, maximum=32767, doc="size in GiB")
+    type: OsDiskType = setting(OsDiskType.STANDARD_SSD_LRS, doc="")
+    caching: DiskCaching = setting(DiskCaching.NONE, doc="")
+
+
 @dataclass
 class MultiVmLoadBalancedArgs:
     """Arguments of `MultiVmLoadBalanced`. Every field has a working, secure default
@@ -492,6 +542,21 @@ class MultiVmLoadBalancedArgs:
         doc="Windows only, **secret**: 12-123 characters, 3 of lowercase/uppercase/digit/symbol",
         default_doc="generated",
         secret=True,
+    )
+    # A plain string, not an Output: the vault's group and name are parsed from it.
+    key_vault_id: str | None = setting(
+        None,
+        # Vault names: 3-24 letters, digits and dashes, starting with a letter, ending with a
+        # letter or digit, no two dashes in a row ("Vault name and Managed HSM pool name",
+        # https://learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates#objects-identifiers-and-versioning).
+        pattern=r"(?i)/subscriptions/[^/]+/resourceGroups/[-\w.()]{0,89}[-\w()]/providers/Microsoft\.KeyVault"
+        r"/vaults/(?=[a-z0-9-]{3,24}$)[a-z](?!.*--)[a-z0-9-]*[a-z0-9]",
+        pattern_doc="a Key Vault's resource ID (/subscriptions/<id>/resourceGroups/<rg>/providers/"
+        "Microsoft.KeyVault/vaults/<name>; the name 3-24 letters, digits or '-', starting with a letter, ending "
+        "with a letter or digit, no '--')",
+        doc="Windows only: an existing Key Vault that also gets the admin password, as the secret "
+        "`<name>-admin-password` (see Security)",
+        default_doc="none",
     )
     admin_source_prefixes: list[str] = setting(
         [],
@@ -613,6 +678,14 @@ class MultiVmLoadBalancedArgs:
         default_doc="none (a group is created)",
     )
     os_disk_type: OsDiskType = setting(OsDiskType.STANDARD_SSD_LRS, doc="")
+    data_disks: list[DataDisk] = setting(
+        [],
+        max_items=64,
+        doc="empty managed disks created with each VM (and in the scale set's model) and deleted with it: a "
+        "replaced VM starts with new, empty disks, so keep only what the tier can rebuild on them (caches, "
+        "scratch space, local copies). LUNs unique; caching `None` from 4,096 GiB on. See Data disks",
+        example="[{lun: 0, sizeGb: 128, type: Premium_LRS, caching: ReadOnly}]",
+    )
     trusted_launch: bool = setting(True, doc="`false` only for a size without Trusted Launch support")
     fault_domain_count: int = setting(2, minimum=1, maximum=3, doc="some regions have only 2")
     update_domain_count: int = setting(5, minimum=1, maximum=20, doc="")
@@ -637,6 +710,13 @@ class MultiVmLoadBalancedArgs:
         doc="an existing user-assigned managed identity that every VM or scale-set instance carries instead of the "
         "created `web-identity`",
         default_doc="none (one is created)",
+    )
+    role_assignments: list[RoleAssignment] = setting(
+        [],
+        max_items=50,
+        doc="roles granted to the VMs' identity (the created one or `identityId`'s); `role` is a built-in role "
+        "name (components/data/builtin-roles.json) or a role definition ID; no (role, scope) pair twice",
+        example="[{role: Key Vault Secrets User, scope: /subscriptions/<id>/resourceGroups/rg-app}]",
     )
     workload_file: str | None = setting(
         None,

@@ -303,6 +303,11 @@ AZURE_TYPES: dict[str, tuple[str, str]] = {
     "azure-native:network:LoadBalancer": ("Microsoft.Network/loadBalancers", "loadBalancerName"),
     "azure-native:network:BastionHost": ("Microsoft.Network/bastionHosts", "bastionHostName"),
     "azure-native:network:NatGateway": ("Microsoft.Network/natGateways", "natGatewayName"),
+    "azure-native:keyvault:Secret": ("Microsoft.KeyVault/vaults", "secretName"),
+    "azure-native:authorization:RoleAssignment": (
+        "Microsoft.Authorization/roleAssignments",
+        "roleAssignmentName",
+    ),
     "azure-native:network:NetworkInterface": ("Microsoft.Network/networkInterfaces", "networkInterfaceName"),
     "azure-native:compute:AvailabilitySet": ("Microsoft.Compute/availabilitySets", "availabilitySetName"),
     "azure-native:compute:VirtualMachine": ("Microsoft.Compute/virtualMachines", "vmName"),
@@ -329,6 +334,7 @@ AZURE_TYPES: dict[str, tuple[str, str]] = {
 #: Types above whose ID nests under another resource (their invoke IDs need the parent).
 CHILD_TYPES = {
     "InboundNatRule",
+    "Secret",
     "VirtualMachineExtension",
     "VirtualMachineRunCommandByVirtualMachine",
     "DiagnosticSetting",
@@ -412,6 +418,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
             rid = (
                 f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}/providers/{arm_type}/{lb}/inboundNatRules/{name}"
             )
+        elif args.typ == "azure-native:keyvault:Secret":
+            vault = inputs.get("vaultName", "")
+            rid = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}/providers/{arm_type}/{vault}/secrets/{name}"
         else:
             rid = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}/providers/{arm_type}/{name}"
         # Azure assigns the ID at creation: unknown in `pulumi preview`, so a marked stand-in.
@@ -500,6 +509,21 @@ class RecordingMocks(pulumi.runtime.Mocks):
             "clientId": self._stand_in(principal[::-1]),
             "tenantId": TENANT_ID,
         }
+
+    def _outputs_Secret(self, name: str, rid: str, inputs: dict) -> dict:
+        # Azure's documented form of the secret's current-version URI in the public cloud
+        # (https://<vault>.vault.azure.net/secrets/<name>, "Objects, identifiers, and
+        # versioning", learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates):
+        # not marked. The value Azure never returns (it is write-only in the ARM API); outputs
+        # of a secret input stay secret, as the engine keeps them.
+        given = inputs.get("properties") or {}
+        hidden = _is_wrapped_secret(given)
+        shown: dict[str, Any] = (given.get("value") or {}) if hidden else given
+        props = {k: v for k, v in shown.items() if k != "value"}
+        props["secretUri"] = (
+            f"https://{inputs.get('vaultName', '')}.vault.azure.net/secrets/{inputs.get('secretName', '')}"
+        )
+        return {"properties": _wrap_secret(props) if hidden else props}
 
     def _outputs_VirtualMachine(self, name: str, rid: str, inputs: dict) -> dict:
         return {"vmId": self._stand_in(hashlib.sha256(rid.encode()).hexdigest()[:32])}

@@ -19,6 +19,7 @@ import pulumi
 
 from components.settings import (
     AdminAccess,
+    DiskCaching,
     FrontendType,
     LbProtocol,
     OsDiskType,
@@ -28,51 +29,6 @@ from components.settings import (
     Workload,
     Zone,
 )
-
-
-class LbRule(TypedDict, total=False):
-    "One load-balancing rule (stack config: an item of `lbRules`)."
-
-    frontend_port: Required[int]
-    "1-65534; port on the frontend. Default: required."
-
-    backend_port: int
-    "1-65535; port on each VM. Default: `frontendPort`."
-
-    protocol: LbProtocol
-    "`Tcp` or `Udp`. Default: `Tcp`."
-
-
-class HealthProbe(TypedDict, total=False):
-    "The load balancer's health probe (stack config `probe`)."
-
-    protocol: ProbeProtocol
-    "`Http`, `Https` or `Tcp`. Default: `Http`."
-
-    port: int
-    "1-65535; port probed on each VM; a TCP rule's backend port. Default: `80`."
-
-    path: str
-    "`/` then letters, digits and `. _ ~ / -` (it is written into the VMs' bootstrap scripts); request path of Http/Https probes; none for Tcp. Default: `/` (Http, Https), none (Tcp)."
-
-    interval_seconds: int
-    "5-3600; seconds between probes. Default: `5`."
-
-    probe_threshold: int
-    "1-100; consecutive failures before a VM leaves rotation. Default: `2`."
-
-
-class MonitoringSettings(TypedDict, total=False):
-    "Health-probe monitoring (stack config `monitoring`). Off by default: the dev stack stays free of Log Analytics charges."
-
-    enabled: bool
-    "create the Log Analytics workspace, diagnostic settings and alerts. Default: `false`."
-
-    alert_emails: list[str]
-    "each item is an e-mail address, no repeats; where alerts go (needs `enabled: true`); none: alerts fire in the portal only. Default: `[]`."
-
-    retention_days: int
-    "30-730; log retention in days (30 is included in the price). Default: `30`."
 
 
 class ScaleSetSettings(TypedDict, total=False):
@@ -112,6 +68,77 @@ class ScaleSetSettings(TypedDict, total=False):
     "create each batch's new instances before deleting the old ones, so capacity never drops. Default: `true`."
 
 
+class LbRule(TypedDict, total=False):
+    "One load-balancing rule (stack config: an item of `lbRules`)."
+
+    frontend_port: Required[int]
+    "1-65534; port on the frontend. Default: required."
+
+    backend_port: int
+    "1-65535; port on each VM. Default: `frontendPort`."
+
+    protocol: LbProtocol
+    "`Tcp` or `Udp`. Default: `Tcp`."
+
+
+class HealthProbe(TypedDict, total=False):
+    "The load balancer's health probe (stack config `probe`)."
+
+    protocol: ProbeProtocol
+    "`Http`, `Https` or `Tcp`. Default: `Http`."
+
+    port: int
+    "1-65535; port probed on each VM; a TCP rule's backend port. Default: `80`."
+
+    path: str
+    "`/` then letters, digits and `. _ ~ / -` (it is written into the VMs' bootstrap scripts); request path of Http/Https probes; none for Tcp. Default: `/` (Http, Https), none (Tcp)."
+
+    interval_seconds: int
+    "5-3600; seconds between probes. Default: `5`."
+
+    probe_threshold: int
+    "1-100; consecutive failures before a VM leaves rotation. Default: `2`."
+
+
+class DataDisk(TypedDict, total=False):
+    "An empty managed data disk on every VM or scale-set instance (stack config: an item of `dataDisks`). Example: ``DataDisk(lun=0, size_gb=128)``."
+
+    lun: Required[int]
+    "0-63; the disk's logical unit number on the VM, unique per VM. Default: required."
+
+    size_gb: Required[int]
+    "4-32767; size in GiB. Default: required."
+
+    type: OsDiskType
+    "`Standard_LRS`, `StandardSSD_LRS`, `Premium_LRS`, `StandardSSD_ZRS` or `Premium_ZRS`. Default: `StandardSSD_LRS`."
+
+    caching: DiskCaching
+    "`None`, `ReadOnly` or `ReadWrite`. Default: `None`."
+
+
+class MonitoringSettings(TypedDict, total=False):
+    "Health-probe monitoring (stack config `monitoring`). Off by default: the dev stack stays free of Log Analytics charges."
+
+    enabled: bool
+    "create the Log Analytics workspace, diagnostic settings and alerts. Default: `false`."
+
+    alert_emails: list[str]
+    "each item is an e-mail address, no repeats; where alerts go (needs `enabled: true`); none: alerts fire in the portal only. Default: `[]`."
+
+    retention_days: int
+    "30-730; log retention in days (30 is included in the price). Default: `30`."
+
+
+class RoleAssignment(TypedDict, total=False):
+    "One role granted to the component's identity (stack config: an item of `roleAssignments`)."
+
+    role: Required[str]
+    "a built-in role name (`Reader`, `Key Vault Secrets User`, ...) or a role definition ID. Default: required."
+
+    scope: Required[str]
+    "an Azure resource ID: /subscriptions/<guid>, plus /resourceGroups/<rg>, plus /providers/<namespace>/<type>/<name>. Default: required."
+
+
 class MultiVmLoadBalancedArgs(TypedDict, total=False):
     "Arguments of `MultiVmLoadBalanced`. Every field has a working, secure default except the credential: Linux needs `ssh_public_key`."
 
@@ -132,6 +159,9 @@ class MultiVmLoadBalancedArgs(TypedDict, total=False):
 
     admin_password: pulumi.Input[str]
     "Windows only, **secret**: 12-123 characters, 3 of lowercase/uppercase/digit/symbol. Default: generated."
+
+    key_vault_id: str
+    "a Key Vault's resource ID (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>; the name 3-24 letters, digits or '-', starting with a letter, ending with a letter or digit, no '--'); Windows only: an existing Key Vault that also gets the admin password, as the secret `<name>-admin-password` (see Security). Default: none."
 
     admin_source_prefixes: list[str]
     "no repeats; IPv4 addresses or CIDRs that may reach the NAT admin ports; never `*`, `Internet`, `0.0.0.0/0`; only with `adminAccess: nat`. Default: `[]` (nobody)."
@@ -193,6 +223,9 @@ class MultiVmLoadBalancedArgs(TypedDict, total=False):
     os_disk_type: OsDiskType
     "`Standard_LRS`, `StandardSSD_LRS`, `Premium_LRS`, `StandardSSD_ZRS` or `Premium_ZRS`. Default: `StandardSSD_LRS`."
 
+    data_disks: list[DataDisk]
+    "at most 64 items; empty managed disks created with each VM (and in the scale set's model) and deleted with it: a replaced VM starts with new, empty disks, so keep only what the tier can rebuild on them (caches, scratch space, local copies). LUNs unique; caching `None` from 4,096 GiB on. See Data disks. Fields: `lun` 0-63; `sizeGb` 4-32767; `type` `Standard_LRS`, `StandardSSD_LRS`, `Premium_LRS`, `StandardSSD_ZRS` or `Premium_ZRS`; `caching` `None`, `ReadOnly` or `ReadWrite`. Default: `[]`."
+
     trusted_launch: bool
     "`false` only for a size without Trusted Launch support. Default: `true`."
 
@@ -210,6 +243,9 @@ class MultiVmLoadBalancedArgs(TypedDict, total=False):
 
     identity_id: pulumi.Input[str]
     "a user-assigned identity's resource ID (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>); an existing user-assigned managed identity that every VM or scale-set instance carries instead of the created `web-identity`. Default: none (one is created)."
+
+    role_assignments: list[RoleAssignment]
+    "at most 50 items; roles granted to the VMs' identity (the created one or `identityId`'s); `role` is a built-in role name (components/data/builtin-roles.json) or a role definition ID; no (role, scope) pair twice. Fields: `role` a built-in role name (`Reader`, `Key Vault Secrets User`, ...) or a role definition ID; `scope` an Azure resource ID: /subscriptions/<guid>, plus /resourceGroups/<rg>, plus /providers/<namespace>/<type>/<name>. Default: `[]`."
 
     workload_file: str
     "with `workload: custom`: a cloud-init file (Linux: first line `#cloud-config` or `#!`, at most 65,535 bytes) or a `.ps1` script (Windows, about 3,000 characters), relative to the project directory; read by `pulumi preview`/`up` and `make plan`. Default: none."

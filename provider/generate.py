@@ -229,9 +229,13 @@ def description(d: Declared) -> str:
 
 
 def args_module() -> str:
-    from components.settings import HealthProbe, LbRule, MonitoringSettings, MultiVmLoadBalancedArgs, ScaleSetSettings
+    from components.settings import MultiVmLoadBalancedArgs
 
-    nested = [LbRule, HealthProbe, MonitoringSettings, ScaleSetSettings]
+    # Every object type an input holds (a field's, or a list's items), in declaration order.
+    nested: list[type] = []
+    for d in declared(MultiVmLoadBalancedArgs).values():
+        if dataclasses.is_dataclass(d.item) and d.item not in nested:
+            nested.append(typing.cast(type, d.item))
     names: dict[type, str] = {cls: cls.__name__ for cls in nested}
     enums = sorted(
         {d.enum.__name__ for cls in [*nested, MultiVmLoadBalancedArgs] for d in declared(cls).values() if d.enum}

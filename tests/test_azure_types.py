@@ -130,6 +130,8 @@ def test_unknown_values_and_secrets_are_handled() -> None:
         ("dev", ["monitoring={enabled: true, alertEmails: [ops@example.com]}"]),
         ("dev", ["osType=windows"]),
         ("dev", ["osType=windows", "placement=scaleSet"]),
+        ("dev", ["dataDisks=[{lun: 0, sizeGb: 128, caching: ReadOnly}, {lun: 1, sizeGb: 4096}]"]),
+        ("dev", ["placement=scaleSet", "dataDisks=[{lun: 0, sizeGb: 128, type: Premium_LRS}]"]),
         ("prod", []),
         ("prod", ["osType=windows"]),
         ("prod", ["monitoring={enabled: true, alertEmails: [ops@example.com]}"]),

@@ -53,6 +53,8 @@ CONTEXT: dict[str, Callable[[int], dict[str, Any]]] = {
     "vmCount": lambda v: {"vmCount": v, "placement": "zones", "subnetPrefix": "10.0.0.0/22"},
     # The NAT range's end is a rule of its own (it must end by 65534); no NAT, no range.
     "natFrontendPortStart": lambda v: {"natFrontendPortStart": v, "adminAccess": "none"},
+    "dataDisks[0].lun": lambda v: {"dataDisks": [{"lun": v, "sizeGb": 128}]},
+    "dataDisks[0].sizeGb": lambda v: {"dataDisks": [{"lun": 0, "sizeGb": v}]},
     "lbRules[0].frontendPort": lambda v: _lb_rule("frontendPort", v),
     "lbRules[0].backendPort": lambda v: _lb_rule("backendPort", v),
     # The built-in web server answers on port 80 only; a Tcp probe of another port needs none.
@@ -106,4 +108,4 @@ def test_one_step_past_a_declared_range_is_refused_naming_the_key(path: str, d: 
 def test_every_nested_object_and_list_of_objects_has_its_ranges_tested() -> None:
     # The generator reaches into objects and lists of objects: a range there is not skipped.
     paths = {path.split(".")[0] for path, _ in _ranges(MultiVmLoadBalancedArgs) if "." in path}
-    assert paths == {"lbRules[0]", "probe", "monitoring", "scaleSet"}
+    assert paths == {"lbRules[0]", "probe", "monitoring", "scaleSet", "dataDisks[0]"}

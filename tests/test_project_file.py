@@ -48,6 +48,8 @@ def test_readme_lists_every_output_the_program_exports(dev: ProgramRun, prod: Pr
             {"monitoring": {"enabled": True}},
         )
     ]
+    vault = "/subscriptions/0000/resourceGroups/rg-sec/providers/Microsoft.KeyVault/vaults/kv-web"
+    runs.append(ok(run_stack("prod", overrides={"keyVaultId": vault})))
     exported = {name for run in runs for name in run.outputs}
     # The README's outputs table: from its head to the first line that is not a row.
     table = README.split("| output | meaning |\n", 1)[1].split("\n\n", 1)[0]

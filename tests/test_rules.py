@@ -26,6 +26,24 @@ Overrides = dict[str, Any] | Callable[[Path], dict[str, Any]]
 
 # (test id, overrides of the dev stack (or a function of a temporary folder), expected words)
 CASES: list[tuple[str, Overrides, str]] = [
+    # Data disks
+    (
+        "two_data_disks_share_a_lun",
+        {"dataDisks": [{"lun": 0, "sizeGb": 64}, {"lun": 0, "sizeGb": 128}]},
+        "dataDisks[1].lun: 0 is already the LUN of dataDisks[0]",
+    ),
+    (
+        "a_4_tib_data_disk_is_cached",
+        {"dataDisks": [{"lun": 0, "sizeGb": 4096, "caching": "ReadOnly"}]},
+        "dataDisks[0].caching: 'ReadOnly' is not supported for a disk of 4096 GiB; Azure caches disks under "
+        "4096 GiB only: use None",
+    ),
+    ("a_data_disk_has_no_size", {"dataDisks": [{"lun": 0}]}, "dataDisks[0].sizeGb: is missing"),
+    (
+        "a_data_disk_type_is_unknown",
+        {"dataDisks": [{"lun": 0, "sizeGb": 64, "type": "UltraSSD_LRS"}]},
+        "dataDisks[0].type: 'UltraSSD_LRS' must be one of Standard_LRS, StandardSSD_LRS, Premium_LRS",
+    ),
     # Inputs, credentials and names
     ("os_type_is_unknown", {"osType": "solaris"}, "osType: 'solaris' must be one of linux, windows"),
     ("vm_count_is_one", {"vmCount": 1}, "vmCount: 1 must be an integer 2-200"),
@@ -553,6 +571,74 @@ CASES: list[tuple[str, Overrides, str]] = [
         "probe_path_could_break_the_scripts",
         lambda t: {"probe": {"path": "/x';reboot;'"}},
         "probe.path: \"/x';reboot;'\" must be `/` then letters, digits and `. _ ~ / -`",
+    ),
+    # roleAssignments
+    (
+        "role_name_is_unknown",
+        {
+            "roleAssignments": [
+                {"role": "Key Vault Secret User", "scope": "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333"}
+            ]
+        },
+        "roleAssignments[0].role: 'Key Vault Secret User' is not a built-in role name (components/data/builtin-roles.json)"
+        " nor a role definition ID (/providers/Microsoft.Authorization/roleDefinitions/<guid>); did you mean "
+        "'Key Vault Secrets User'",
+    ),
+    (
+        "role_scope_is_not_a_resource_id",
+        {"roleAssignments": [{"role": "Reader", "scope": "rg-app"}]},
+        "roleAssignments[0].scope: 'rg-app' must be an Azure resource ID: /subscriptions/<guid>",
+    ),
+    (
+        "role_assignment_is_repeated",
+        {
+            "roleAssignments": [
+                {
+                    "role": "Reader",
+                    "scope": "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/rg-app",
+                },
+                {
+                    "role": "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7",
+                    "scope": "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/RG-APP",
+                },
+            ]
+        },
+        "roleAssignments[1]: role '/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-"
+        "f606fba81ae7' at scope '/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/RG-APP' repeats "
+        "roleAssignments[0]",
+    ),
+    # Key Vault (keyVaultId)
+    (
+        "key_vault_id_is_not_a_vault",
+        {**WINDOWS, "keyVaultId": SUBNET_ID},
+        f"keyVaultId: {SUBNET_ID!r} must be a Key Vault's resource ID",
+    ),
+    (
+        "key_vault_name_is_too_long",
+        {
+            **WINDOWS,
+            "keyVaultId": "/subscriptions/0000/resourceGroups/rg-sec/providers/Microsoft.KeyVault/vaults/" + "k" * 25,
+        },
+        "must be a Key Vault's resource ID",
+    ),
+    (
+        "key_vault_name_is_too_short",
+        {**WINDOWS, "keyVaultId": "/subscriptions/0000/resourceGroups/rg-sec/providers/Microsoft.KeyVault/vaults/kv"},
+        "keyVaultId: '/subscriptions/0000/resourceGroups/rg-sec/providers/Microsoft.KeyVault/vaults/kv' must be a Key "
+        "Vault's resource ID",
+    ),
+    (
+        "key_vault_name_has_two_dashes",
+        {
+            **WINDOWS,
+            "keyVaultId": "/subscriptions/0000/resourceGroups/rg-sec/providers/Microsoft.KeyVault/vaults/kv--web",
+        },
+        "no '--'",
+    ),
+    (
+        "key_vault_id_on_linux",
+        {"keyVaultId": "/subscriptions/0000/resourceGroups/rg-sec/providers/Microsoft.KeyVault/vaults/kv-web"},
+        "keyVaultId: there is no admin password to store on Linux (SSH keys only); remove keyVaultId",
     ),
 ]
 

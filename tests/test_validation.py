@@ -50,6 +50,8 @@ def problems_of(overrides: dict[str, Any], secret_keys: set[str] | None = None) 
         {"frontendType": "internal", "frontendPrivateIp": "10.0.1.254"},
         # Azure's longest tag value.
         {"tags": {"a": "v" * 256}},
+        # The largest data disk Azure still caches on the host.
+        {"dataDisks": [{"lun": 63, "sizeGb": 4095, "caching": "ReadWrite"}]},
         # An Http probe on a port next to a blocked one.
         {"probe": {"port": 111}, "lbRules": [{"frontendPort": 80, "backendPort": 111}], "workload": "none"},
     ],
@@ -62,6 +64,7 @@ def problems_of(overrides: dict[str, Any], secret_keys: set[str] | None = None) 
         "first usable frontend ip",
         "last usable frontend ip",
         "256-character tag value",
+        "largest cached data disk",
         "probe next to a blocked port",
     ],
 )

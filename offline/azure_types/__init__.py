@@ -54,6 +54,7 @@ ARM_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "azure-native:network:BastionHost": ("Microsoft.Network/bastionHosts", ("bastionHostName",)),
     "azure-native:network:NatGateway": ("Microsoft.Network/natGateways", ("natGatewayName",)),
+    "azure-native:keyvault:Secret": ("Microsoft.KeyVault/vaults/secrets", ("vaultName", "secretName")),
     "azure-native:network:NetworkInterface": ("Microsoft.Network/networkInterfaces", ("networkInterfaceName",)),
     "azure-native:compute:AvailabilitySet": ("Microsoft.Compute/availabilitySets", ("availabilitySetName",)),
     "azure-native:compute:VirtualMachine": ("Microsoft.Compute/virtualMachines", ("vmName",)),
@@ -82,6 +83,10 @@ ARM_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
         ("resourceName",),
     ),
     "azure-native:storage:StorageAccount": ("Microsoft.Storage/storageAccounts", ("accountName",)),
+    "azure-native:authorization:RoleAssignment": (
+        "Microsoft.Authorization/roleAssignments",
+        ("roleAssignmentName", "scope"),
+    ),
 }
 
 
