@@ -14,9 +14,9 @@ from . import gate, workload
 # HOTPATCH_SKUS, IMAGES and Image are re-exported: the image table is the machine's
 # (profile.py), and tests swap an image through `compute.IMAGES`, the same dict.
 from .profile import HOTPATCH_SKUS as HOTPATCH_SKUS
-from .profile import IMAGE_VERSION, Machine, admin_password, machine, vm_profile
 from .profile import IMAGES as IMAGES
 from .profile import Image as Image
+from .profile import Machine, admin_password, machine, vm_profile
 from .settings import MultiVmLoadBalancedArgs
 
 
@@ -49,7 +49,9 @@ def vm_model(name: str, index: int, args: MultiVmLoadBalancedArgs, m: Machine) -
     zones = args.vm_zones
     model: dict[str, object] = {
         "osType": m.os_type,
-        "image": [m.image.publisher, m.image.offer, m.image.sku, IMAGE_VERSION],
+        # The default images' entry as it always was (a given marketplace image reads the same
+        # way); a gallery image by its ID.
+        "image": [m.image.id] if m.image.id else [m.image.publisher, m.image.offer, m.image.sku, m.image.version],
         "vmSize": args.vm_size,
         "osDiskType": m.os_disk.storage_account_type,
         "trustedLaunch": m.trusted_launch,

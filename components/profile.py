@@ -22,12 +22,20 @@ from pulumi_azure_native import compute
 from . import workload
 from .settings import DataDisk, MultiVmLoadBalancedArgs
 
+#: The newest version of the image when a VM or instance is created.
+IMAGE_VERSION = "latest"
+
 
 @dataclass(frozen=True)
 class Image:
-    publisher: str
-    offer: str
-    sku: str
+    """A marketplace image by its names, or an Azure Compute Gallery image by its `id`."""
+
+    publisher: str | None
+    offer: str | None
+    sku: str | None
+    version: str = IMAGE_VERSION
+    #: A gallery image version ID, or an image definition ID (its latest version).
+    id: str | None = None
 
 
 # Both are Gen2 images (required by Trusted Launch) on Azure's list of images that
@@ -36,9 +44,6 @@ IMAGES: dict[str, Image] = {
     "linux": Image("Canonical", "ubuntu-24_04-lts", "server"),
     "windows": Image("MicrosoftWindowsServer", "WindowsServer", "2025-datacenter-azure-edition"),
 }
-#: The newest version of the image when a VM or instance is created.
-IMAGE_VERSION = "latest"
-
 # Hotpatch-capable images (the list in
 # https://learn.microsoft.com/azure/virtual-machines/automatic-vm-guest-patching#supported-os-images
 # and https://learn.microsoft.com/windows-server/get-started/hotpatch). On them Azure refuses a
@@ -123,6 +128,16 @@ def admin_password(name: str, args: MultiVmLoadBalancedArgs, opts: pulumi.Resour
     return pulumi.Output.secret(generated.result)
 
 
+def image_of(args: MultiVmLoadBalancedArgs) -> Image:
+    """The configured image (rules.py checked it is one kind), or the OS's default."""
+    given = args.image
+    if given is None:
+        return IMAGES[args.os_type]
+    if given.id is not None:
+        return Image(None, None, None, id=given.id)
+    return Image(given.publisher, given.offer, given.sku, given.version)
+
+
 def machine(
     args: MultiVmLoadBalancedArgs, identity_id: pulumi.Input[str], password: pulumi.Output[str] | None
 ) -> Machine:
@@ -131,7 +146,7 @@ def machine(
     boot = workload.bootstrap_for(args)
     return Machine(
         os_type=args.os_type,
-        image=IMAGES[args.os_type],
+        image=image_of(args),
         os_disk=OsDisk(storage_account_type=args.os_disk_type),
         admin_username=args.admin_username,
         admin_password=password,
@@ -151,9 +166,21 @@ def machine(
 
 
 def image_reference(m: Machine) -> compute.ImageReferenceArgs:
+    if m.image.id is not None:
+        # `id` is a gallery image in the caller's subscription (the Compute REST spec,
+        # ImageReference: sharedGalleryImageId and communityGalleryImageId are for galleries
+        # shared to it from elsewhere).
+        return compute.ImageReferenceArgs(id=m.image.id)
     return compute.ImageReferenceArgs(
-        publisher=m.image.publisher, offer=m.image.offer, sku=m.image.sku, version=IMAGE_VERSION
+        publisher=m.image.publisher, offer=m.image.offer, sku=m.image.sku, version=m.image.version
     )
+
+
+def hotpatch_capable(image: Image) -> bool:
+    """One of Microsoft's hotpatch images (HOTPATCH_SKUS); a gallery image or another
+    publisher's SKU is not known to be, and `enableHotpatching` on an image without hotpatch
+    support fails the deployment."""
+    return image.publisher == "MicrosoftWindowsServer" and image.sku in HOTPATCH_SKUS
 
 
 def windows_configuration(m: Machine) -> compute.WindowsConfigurationArgs:
@@ -164,7 +191,7 @@ def windows_configuration(m: Machine) -> compute.WindowsConfigurationArgs:
         patch_settings=compute.PatchSettingsArgs(
             patch_mode="AutomaticByPlatform",
             assessment_mode="AutomaticByPlatform",
-            enable_hotpatching=True if m.image.sku in HOTPATCH_SKUS else None,
+            enable_hotpatching=True if hotpatch_capable(m.image) else None,
         ),
     )
 

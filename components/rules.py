@@ -768,6 +768,45 @@ def data_disks_fit_azure(a: MultiVmLoadBalancedArgs) -> list[str]:
     return problems
 
 
+# Image ------------------------------------------------------------------------------------
+
+# A marketplace SKU that names generation 1 (Canonical's `ubuntu-24_04-lts:server-gen1`):
+# Trusted Launch boots Gen2 (UEFI) images only
+# (https://learn.microsoft.com/azure/virtual-machines/trusted-launch#limitations). Many Gen1
+# SKUs name no generation (`22_04-lts`, `2022-datacenter`): those, and gallery images, are left
+# to Azure, which refuses them at `pulumi up`.
+_GEN1_SKU = re.compile(r"(?i)(^|[-_])gen1($|[-_])")
+
+
+@rule("image", "trustedLaunch")
+def image_is_one_kind(a: MultiVmLoadBalancedArgs) -> list[str]:
+    image = a.image
+    if image is None:
+        return []
+    marketplace = [n for n in ("publisher", "offer", "sku") if getattr(image, n) is not None]
+    if image.id is not None and marketplace:
+        return [
+            f"image: {', '.join(marketplace)} and id are both set; give a marketplace image "
+            "(publisher, offer, sku) or a gallery image (id), not both"
+        ]
+    if image.id is not None:
+        if image.version != "latest":
+            return ["image.version: is for marketplace images; a gallery image's version is in its id"]
+        return []
+    if len(marketplace) < 3:
+        missing = [n for n in ("publisher", "offer", "sku") if n not in marketplace]
+        return [
+            f"image: {', '.join(missing)} missing; give a marketplace image (publisher, offer, sku) "
+            "or a gallery image (id)"
+        ]
+    if a.trusted_launch and _GEN1_SKU.search(image.sku or ""):
+        return [
+            f"image.sku: {image.sku!r} is a generation 1 image; Trusted Launch needs a Gen2 image "
+            "(or set trustedLaunch: false)"
+        ]
+    return []
+
+
 # Tags and monitoring ----------------------------------------------------------------------
 
 

@@ -501,6 +501,41 @@ class DataDisk:
     caching: DiskCaching = setting(DiskCaching.NONE, doc="")
 
 
+@dataclass(frozen=True)
+class VmImage:
+    """The image of every VM or scale-set instance (stack config `image`): a marketplace image
+    (`publisher`, `offer`, `sku`, `version`) or an Azure Compute Gallery image in the
+    subscription (`id`). Example: ``VmImage(publisher="Canonical", offer="ubuntu-24_04-lts",
+    sku="server")``.
+
+    Either the three marketplace names or `id`, never both (rules.py `image_is_one_kind`).
+    Azure checks at `pulumi up` that the image exists, matches `osType` and, with
+    `trustedLaunch`, is Gen2 (Compute REST spec, ImageReference; the names:
+    https://learn.microsoft.com/azure/virtual-machines/linux/cli-ps-findimage).
+    """
+
+    publisher: str | None = setting(None, pattern=r"\S+", pattern_doc="a marketplace publisher", doc="")
+    offer: str | None = setting(None, pattern=r"\S+", pattern_doc="a marketplace offer", doc="")
+    sku: str | None = setting(None, pattern=r"\S+", pattern_doc="a marketplace SKU", doc="")
+    version: str = setting(
+        "latest",
+        # Marketplace versions are Major.Minor.Build (ImageReference.version in the Compute REST spec).
+        pattern=r"latest|\d+\.\d+\.\d+",
+        pattern_doc="`latest` or Major.Minor.Build",
+        doc="",
+    )
+    id: str | None = setting(
+        None,
+        # An image version, or an image definition for its latest version (ImageReference.id).
+        pattern=r"(?i)/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Compute/galleries/[^/]+"
+        r"/images/[^/]+(/versions/[^/]+)?",
+        pattern_doc="a gallery image version ID (/subscriptions/<id>/resourceGroups/<rg>/providers/"
+        "Microsoft.Compute/galleries/<gallery>/images/<definition>/versions/<version>) or image definition ID "
+        "(its latest version)",
+        doc="",
+    )
+
+
 @dataclass
 class MultiVmLoadBalancedArgs:
     """Arguments of `MultiVmLoadBalanced`. Every field has a working, secure default
@@ -511,6 +546,13 @@ class MultiVmLoadBalancedArgs:
 
     os_type: OsType = setting(
         OsType.LINUX, doc="Ubuntu 24.04 LTS (SSH keys) or Windows Server 2025 Azure Edition (admin password)"
+    )
+    image: VmImage | None = setting(
+        None,
+        doc="a marketplace image or a Compute Gallery image of `osType` (Gen2 with `trustedLaunch`); a change "
+        "replaces every VM create-first (a scale set rolls it). See Images",
+        default_doc="the `osType` image above",
+        example="{publisher: Canonical, offer: ubuntu-24_04-lts, sku: server}",
     )
     vm_count: int = setting(
         2,

@@ -31,6 +31,25 @@ from components.settings import (
 )
 
 
+class VmImage(TypedDict, total=False):
+    'The image of every VM or scale-set instance (stack config `image`): a marketplace image (`publisher`, `offer`, `sku`, `version`) or an Azure Compute Gallery image in the subscription (`id`). Example: ``VmImage(publisher="Canonical", offer="ubuntu-24_04-lts", sku="server")``.'
+
+    publisher: str
+    "a marketplace publisher. Default: none."
+
+    offer: str
+    "a marketplace offer. Default: none."
+
+    sku: str
+    "a marketplace SKU. Default: none."
+
+    version: str
+    "`latest` or Major.Minor.Build. Default: `latest`."
+
+    id: str
+    "a gallery image version ID (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/galleries/<gallery>/images/<definition>/versions/<version>) or image definition ID (its latest version). Default: none."
+
+
 class ScaleSetSettings(TypedDict, total=False):
     "The Flexible scale set and its autoscale (placement `scaleSet`; stack config `scaleSet`). Example: ``ScaleSetSettings(min_count=2, max_count=20)``."
 
@@ -144,6 +163,9 @@ class MultiVmLoadBalancedArgs(TypedDict, total=False):
 
     os_type: OsType
     "`linux` or `windows`; Ubuntu 24.04 LTS (SSH keys) or Windows Server 2025 Azure Edition (admin password). Default: `linux`."
+
+    image: VmImage
+    "a marketplace image or a Compute Gallery image of `osType` (Gen2 with `trustedLaunch`); a change replaces every VM create-first (a scale set rolls it). See Images. Fields: `publisher` a marketplace publisher; `offer` a marketplace offer; `sku` a marketplace SKU; `version` `latest` or Major.Minor.Build; `id` a gallery image version ID (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/galleries/<gallery>/images/<definition>/versions/<version>) or image definition ID (its latest version). Default: the `osType` image above."
 
     vm_count: int
     "2-200; at most 100 with placement `availabilitySet` (two for the availability-set SLA; a change replaces VMs create-first, so the set briefly holds twice vmCount, and Azure caps a set at 200). Default: `2`."

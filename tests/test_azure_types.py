@@ -43,6 +43,7 @@ def test_the_sdks_api_versions_are_read_from_its_docstrings() -> None:
 
 
 LB = "azure-native:network:LoadBalancer"
+GALLERY_IMAGE = "/subscriptions/0000/resourceGroups/rg-img/providers/Microsoft.Compute/galleries/gal/images/web"
 
 
 @pytest.mark.parametrize(
@@ -132,6 +133,9 @@ def test_unknown_values_and_secrets_are_handled() -> None:
         ("dev", ["osType=windows", "placement=scaleSet"]),
         ("dev", ["dataDisks=[{lun: 0, sizeGb: 128, caching: ReadOnly}, {lun: 1, sizeGb: 4096}]"]),
         ("dev", ["placement=scaleSet", "dataDisks=[{lun: 0, sizeGb: 128, type: Premium_LRS}]"]),
+        ("dev", ["image={publisher: Canonical, offer: ubuntu-24_04-lts, sku: minimal, version: 24.04.202411030}"]),
+        ("dev", ["placement=scaleSet", f"image={{id: {GALLERY_IMAGE}/versions/1.2.0}}"]),
+        ("prod", [f"image={{id: {GALLERY_IMAGE}}}"]),
         ("prod", []),
         ("prod", ["osType=windows"]),
         ("prod", ["monitoring={enabled: true, alertEmails: [ops@example.com]}"]),

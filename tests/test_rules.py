@@ -15,6 +15,7 @@ from conftest import single_problem, ssh_ed25519_key, ssh_rsa_key
 
 WINDOWS = {"osType": "windows", "sshPublicKey": None}
 SUBNET_ID = "/subscriptions/0000/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/hub/subnets/app"
+GALLERY_IMAGE = "/subscriptions/0000/resourceGroups/rg-img/providers/Microsoft.Compute/galleries/gal/images/web"
 
 
 def write(tmp_path: Path, name: str, text: str) -> str:
@@ -639,6 +640,45 @@ CASES: list[tuple[str, Overrides, str]] = [
         "key_vault_id_on_linux",
         {"keyVaultId": "/subscriptions/0000/resourceGroups/rg-sec/providers/Microsoft.KeyVault/vaults/kv-web"},
         "keyVaultId: there is no admin password to store on Linux (SSH keys only); remove keyVaultId",
+    ),
+    # Image
+    (
+        "image_is_both_marketplace_and_gallery",
+        {"image": {"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "id": GALLERY_IMAGE}},
+        "image: publisher, offer, sku and id are both set; give a marketplace image (publisher, offer, sku) or a "
+        "gallery image (id), not both",
+    ),
+    (
+        "image_is_neither",
+        {"image": {"version": "latest"}},
+        "image: publisher, offer, sku missing; give a marketplace image (publisher, offer, sku) or a gallery image (id)",
+    ),
+    (
+        "image_lacks_a_sku",
+        {"image": {"publisher": "Canonical", "offer": "ubuntu-24_04-lts"}},
+        "image: sku missing; give a marketplace image",
+    ),
+    (
+        "image_id_is_a_managed_image",
+        {"image": {"id": "/subscriptions/0000/resourceGroups/rg-img/providers/Microsoft.Compute/images/web"}},
+        "image.id: '/subscriptions/0000/resourceGroups/rg-img/providers/Microsoft.Compute/images/web' must be a "
+        "gallery image version ID",
+    ),
+    (
+        "image_version_is_not_major_minor_build",
+        {"image": {"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "24.04"}},
+        "image.version: '24.04' must be `latest` or Major.Minor.Build",
+    ),
+    (
+        "image_version_is_given_with_a_gallery_id",
+        {"image": {"id": GALLERY_IMAGE, "version": "1.0.0"}},
+        "image.version: is for marketplace images; a gallery image's version is in its id",
+    ),
+    (
+        "image_is_gen1_with_trusted_launch",
+        {"image": {"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server-gen1"}},
+        "image.sku: 'server-gen1' is a generation 1 image; Trusted Launch needs a Gen2 image (or set "
+        "trustedLaunch: false)",
     ),
 ]
 

@@ -64,6 +64,7 @@ def test_no_input_is_required_that_a_stack_does_not_need() -> None:
         "lbvms:index:HealthProbe": [],
         "lbvms:index:MonitoringSettings": [],
         "lbvms:index:ScaleSetSettings": [],
+        "lbvms:index:VmImage": [],
     }
 
 
