@@ -231,6 +231,18 @@ def diagnostics_profile(m: Machine) -> compute.DiagnosticsProfileArgs:
     return compute.DiagnosticsProfileArgs(boot_diagnostics=compute.BootDiagnosticsArgs(enabled=m.boot_diagnostics))
 
 
+def data_disk_fields(d: DataDisk) -> dict[str, Any]:
+    """A data disk as both resource types take it, but for its managed-disk type (each has its own)."""
+    return {
+        "lun": d.lun,
+        "create_option": compute.DiskCreateOptionTypes.EMPTY,
+        "disk_size_gb": d.size_gb,
+        "caching": compute.CachingTypes(d.caching.value),
+        # Not Pulumi resources: Azure creates them with the machine and removes them with it.
+        "delete_option": compute.DiskDeleteOptionTypes.DELETE,
+    }
+
+
 # ------------------------------------------------------------------ adapter: VirtualMachine
 
 
@@ -267,13 +279,8 @@ def vm_profile(m: Machine, computer_name: str) -> VmProfile:
             ),
             data_disks=[
                 compute.DataDiskArgs(
-                    lun=d.lun,
-                    create_option=compute.DiskCreateOptionTypes.EMPTY,
-                    disk_size_gb=d.size_gb,
-                    caching=compute.CachingTypes(d.caching.value),
+                    **data_disk_fields(d),
                     managed_disk=compute.ManagedDiskParametersArgs(storage_account_type=d.type.value),
-                    # Not Pulumi resources: Azure creates them with the VM and removes them with it.
-                    delete_option=compute.DiskDeleteOptionTypes.DELETE,
                 )
                 for d in m.data_disks
             ]
@@ -327,14 +334,10 @@ def scale_set_profile(m: Machine, computer_name_prefix: str) -> ScaleSetProfile:
             ),
             data_disks=[
                 compute.VirtualMachineScaleSetDataDiskArgs(
-                    lun=d.lun,
-                    create_option=compute.DiskCreateOptionTypes.EMPTY,
-                    disk_size_gb=d.size_gb,
-                    caching=compute.CachingTypes(d.caching.value),
+                    **data_disk_fields(d),
                     managed_disk=compute.VirtualMachineScaleSetManagedDiskParametersArgs(
                         storage_account_type=d.type.value
                     ),
-                    delete_option=compute.DiskDeleteOptionTypes.DELETE,
                 )
                 for d in m.data_disks
             ]

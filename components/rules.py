@@ -35,10 +35,12 @@ from .settings import (
     ADMIN_PORTS,
     MAX_AVSET_VMS,
     MAX_VMS,
+    PLACEMENT_KEYS,
     WEB_RULES_MAX,
     ConfigError,
     Declared,
     MultiVmLoadBalancedArgs,
+    camel_case,
     declared,
     rolling_batch_size,
     web_source_groups,
@@ -887,7 +889,7 @@ def validate(args: MultiVmLoadBalancedArgs, name: str = "web", given: Collection
         found = r.check(args)
         problems += found
         bad |= {top_key(p) for p in found}
-    if not {"placement", "zones", "scaleSet", "vmCount", "updateDomainCount", "faultDomainCount"} & bad:
+    if not ({"placement"} | {camel_case(k) for k in PLACEMENT_KEYS}) & bad:
         problems += keys_fit_the_placement(args, given)
     return problems
 
