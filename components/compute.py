@@ -10,6 +10,7 @@ import pulumi
 from pulumi_azure_native import compute, network
 
 from . import gate, workload
+from .naming import availability_set_suffix, azure_name, computer_name, machine_part
 
 # HOTPATCH_SKUS, IMAGES and Image are re-exported: the image table is the machine's
 # (profile.py), and tests swap an image through `compute.IMAGES`, the same dict.
@@ -18,14 +19,6 @@ from .profile import IMAGES as IMAGES
 from .profile import Image as Image
 from .profile import Machine, admin_password, machine, vm_profile
 from .settings import MultiVmLoadBalancedArgs
-
-
-def computer_name(name: str, index: int, os_type: str) -> str:
-    """Host name of VM `index`. Windows allows 15 characters, so the prefix is cut to 11
-    (`<11>-<3 digits>`); the result never depends on vmCount, only on the index."""
-    if os_type == "windows":
-        return f"{name[:11]}-{index}"
-    return f"{name}-vm-{index}"
 
 
 @dataclass
@@ -56,7 +49,7 @@ def vm_model(name: str, index: int, args: MultiVmLoadBalancedArgs, m: Machine) -
         "osDiskType": m.os_disk.storage_account_type,
         "trustedLaunch": m.trusted_launch,
         "encryptionAtHost": m.encryption_at_host,
-        "computerName": computer_name(name, index, m.os_type),
+        "computerName": computer_name(name, args.name_prefix, index, m.os_type),
         "adminUsername": m.admin_username,
         "sshPublicKey": m.ssh_public_key,
         # The Linux customData or the Windows extension's script, whole.
@@ -122,6 +115,8 @@ def build_compute(
         if zones
         else compute.AvailabilitySet(
             f"{name}-avset",
+            # With a prefix, the name holds the domain counts whose change replaces the set.
+            availability_set_name=azure_name(args.name_prefix, "availabilitySet", *availability_set_suffix(args)),
             resource_group_name=resource_group_name,
             # Managed disks need the Aligned SKU (the API default, Classic, is for VHDs).
             sku=compute.SkuArgs(name="Aligned"),
@@ -130,10 +125,12 @@ def build_compute(
             tags=args.tags,
             # Create-only (availability-set-overview): a new set, which the VMs (whose
             # model holds these counts) move to create-first; the old set goes after them.
+            # Create-first with a prefix too: the name holds the counts (naming.py).
             opts=pulumi.ResourceOptions.merge(
                 opts,
                 pulumi.ResourceOptions(
-                    replace_on_changes=["platformFaultDomainCount", "platformUpdateDomainCount", "sku"]
+                    replace_on_changes=["platformFaultDomainCount", "platformUpdateDomainCount", "sku"],
+                    delete_before_replace=False,
                 ),
             ),
         )
@@ -148,9 +145,26 @@ def build_compute(
     gates: list[compute.VirtualMachineRunCommandByVirtualMachine] = []
     for i in range(1, args.vm_count + 1):
         trigger = replacement_trigger(name, i, args, m)
-        profile = vm_profile(m, computer_name(name, i, m.os_type))
+        p = args.name_prefix
+        profile = vm_profile(
+            m,
+            computer_name(name, p, i, m.os_type),
+            os_disk_name=machine_part(p, "osDisk", i, trigger),
+            data_disk_names={
+                d.lun: disk
+                for d in m.data_disks
+                if (disk := machine_part(p, "dataDisk", i, trigger, d.lun)) is not None
+            },
+        )
+        # A replacement creates the new VM and NIC beside the old ones: explicit names carry
+        # the generation tag (naming.py), and `delete_before_replace=False` keeps them
+        # create-first even though azure-native would delete an explicitly named resource first
+        # (the user's choice overrides the provider's: pulumi/pulumi
+        # pkg/resource/deploy/step_generator.go `generateStepsFromDiff`).
+        roll = pulumi.ResourceOptions(replacement_trigger=trigger, delete_before_replace=False)
         nic = network.NetworkInterface(
             f"{name}-nic-{i}",
+            network_interface_name=machine_part(p, "networkInterface", i, trigger),
             resource_group_name=resource_group_name,
             ip_configurations=[
                 network.NetworkInterfaceIPConfigurationArgs(
@@ -170,10 +184,11 @@ def build_compute(
             network_security_group=network.NetworkSecurityGroupArgs(id=nic_nsg_id) if nic_nsg_id else None,
             tags=args.tags,
             # Replaced with its VM (same trigger): the new VM never shares the old one's NIC.
-            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(replacement_trigger=trigger)),
+            opts=pulumi.ResourceOptions.merge(opts, roll),
         )
         vm = compute.VirtualMachine(
             f"{name}-vm-{i}",
+            vm_name=machine_part(p, "virtualMachine", i, trigger),
             resource_group_name=resource_group_name,
             availability_set=compute.SubResourceArgs(id=avset.id) if avset else None,
             # VM i always lands in the same zone, whatever vmCount becomes.
@@ -189,7 +204,7 @@ def build_compute(
             diagnostics_profile=profile.diagnostics_profile,
             tags=args.tags,
             # Immutable: see this function's docstring.
-            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(replacement_trigger=trigger)),
+            opts=pulumi.ResourceOptions.merge(opts, roll),
         )
         nics.append(nic)
         vms.append(vm)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import managedidentity
 
+from .naming import azure_name
 from .settings import MultiVmLoadBalancedArgs
 
 
@@ -33,6 +34,10 @@ def build_identity(
     if args.identity_id is not None:
         return Identity(id=pulumi.Output.from_input(args.identity_id), principal_id=None)
     created = managedidentity.UserAssignedIdentity(
-        f"{name}-identity", resource_group_name=resource_group_name, tags=args.tags, opts=opts
+        f"{name}-identity",
+        resource_name_=azure_name(args.name_prefix, "identity"),
+        resource_group_name=resource_group_name,
+        tags=args.tags,
+        opts=opts,
     )
     return Identity(id=created.id, principal_id=created.principal_id)

@@ -26,9 +26,10 @@ _VAULT_ID = re.compile(
 )
 
 
-def secret_name(name: str) -> str:
-    """The vault secret that holds the admin password of component `name`."""
-    return f"{name}-admin-password"
+def secret_name(name: str, prefix: str | None) -> str:
+    """The vault secret that holds the admin password of component `name`: named by the name
+    prefix when there is one, so that two stacks of one component name can share a vault."""
+    return f"{prefix or name}-admin-password"
 
 
 def vault_of(key_vault_id: str) -> tuple[str, str]:
@@ -46,8 +47,8 @@ def store_admin_password(
     if args.key_vault_id is None or password is None:
         return None
     rg, vault = vault_of(args.key_vault_id)
-    secret = secret_name(name)
-    # The component name (1-40 letters, digits or '-', rules.py) always gives a valid name;
+    secret = secret_name(name, args.name_prefix)
+    # The component name and the prefix (1-40 letters, digits or '-') always give a valid name;
     # checked here so that a change to either rule cannot send Azure a name it refuses.
     if not _SECRET_NAME.fullmatch(secret):
         raise ConfigError(

@@ -1,10 +1,13 @@
 """The public side: a Standard static public IP and a Standard load balancer.
 
-The frontend, pool, probe, rules and outbound rule are declared inline. They refer to each
-other by ID, and those IDs must exist before the LB does, so they are built by hand from
-the LB's *known* name:
-`<resource group id>/providers/Microsoft.Network/loadBalancers/<name>/<kind>/<child>`.
-That is why the LB (alone) gets an explicit Azure name.
+The frontend, pool, probe, rules and outbound rule are declared inline, and refer to each
+other by relative IDs, `$self/<kind>/<child>`: pulumi-azure-native replaces `$self` with the
+LB's own ID before it sends the request (provider/pkg/convert/sdkInputsToRequestBody.go
+`convertSdkPropToRequestBodyPropValue`, for every `SubResource` whose ID starts with
+`$self/`; the SDK documents it on `SubResourceArgs.id`). So nothing needs the LB's Azure name
+before it exists: it is auto-named, or named by the prefix (naming.py), and two components in
+one resource group never clash. Resources outside the LB (the NICs, the scale set, the NAT
+rule) get absolute IDs built from the created LB's `id`, so each of them waits for it.
 
 Admin access is one inbound NAT rule V2, a separate `InboundNatRule` resource: a frontend
 port range mapped to the admin port of every member of the backend pool, for fixed VMs and
@@ -31,6 +34,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import network
 
+from .naming import azure_name, load_balancer_kind
 from .network import standard_public_ip
 from .settings import MultiVmLoadBalancedArgs
 
@@ -38,23 +42,20 @@ FRONTEND = "frontend"
 POOL = "backend"
 PROBE = "health"
 OUTBOUND = "outbound"
-#: Azure name of the admin NAT rule (V2), the same for every placement.
+#: Azure name of the admin NAT rule (V2), the same for every placement (it is the LB's child).
 ADMIN_NAT_RULE = "admin"
-
-
-def load_balancer_name(component: str) -> str:
-    """The LB's fixed Azure name: its sub-resource IDs are built from it."""
-    return f"{component}-lb"
-
-
 EGRESS = "egress"
+
+
+def own(kind: str, child: str) -> network.SubResourceArgs:
+    """A reference from inside a load balancer to its own `kind/child` (module docstring)."""
+    return network.SubResourceArgs(id=f"$self/{kind}/{child}")
 
 
 def build_egress(
     name: str,
     args: MultiVmLoadBalancedArgs,
     resource_group_name: pulumi.Input[str],
-    resource_group_id: pulumi.Input[str],
     opts: pulumi.ResourceOptions,
 ) -> pulumi.Output[str]:
     """Outbound-only egress of a zone-spread internal tier (`args.egress`, settings.py, says
@@ -63,12 +64,12 @@ def build_egress(
     machine can reference backend address pools of one public and one internal load balancer"
     (REST spec, IP configuration `loadBalancerBackendAddressPools`). Returns the ID of its
     backend pool, which the VMs' NICs (or the scale set's) join."""
-    public_ip = standard_public_ip(f"{name}-egress-pip", args, resource_group_name, opts, zones=args.frontend_zones)
-    lb_name = f"{name}-egress-lb"
-    lb_id = pulumi.Output.concat(resource_group_id, "/providers/Microsoft.Network/loadBalancers/", lb_name)
+    public_ip = standard_public_ip(
+        f"{name}-egress-pip", args, resource_group_name, opts, zones=args.frontend_zones, role=EGRESS
+    )
     lb = network.LoadBalancer(
         f"{name}-egress-lb",
-        load_balancer_name=lb_name,
+        load_balancer_name=azure_name(args.name_prefix, load_balancer_kind(args), EGRESS),
         resource_group_name=resource_group_name,
         sku=network.LoadBalancerSkuArgs(name="Standard", tier="Regional"),
         frontend_ip_configurations=[
@@ -80,12 +81,8 @@ def build_egress(
         outbound_rules=[
             network.OutboundRuleArgs(
                 name=OUTBOUND,
-                frontend_ip_configurations=[
-                    network.SubResourceArgs(id=pulumi.Output.concat(lb_id, f"/frontendIPConfigurations/{EGRESS}"))
-                ],
-                backend_address_pool=network.SubResourceArgs(
-                    id=pulumi.Output.concat(lb_id, f"/backendAddressPools/{EGRESS}")
-                ),
+                frontend_ip_configurations=[own("frontendIPConfigurations", EGRESS)],
+                backend_address_pool=own("backendAddressPools", EGRESS),
                 protocol="All",
                 enable_tcp_reset=True,
                 idle_timeout_in_minutes=4,
@@ -112,7 +109,6 @@ def build_load_balancer(
     name: str,
     args: MultiVmLoadBalancedArgs,
     resource_group_name: pulumi.Input[str],
-    resource_group_id: pulumi.Input[str],
     subnet_id: pulumi.Input[str],
     opts: pulumi.ResourceOptions,
 ) -> LoadBalancer:
@@ -126,14 +122,8 @@ def build_load_balancer(
         )
     )
 
-    lb_name = load_balancer_name(name)
-    lb_id = pulumi.Output.concat(resource_group_id, "/providers/Microsoft.Network/loadBalancers/", lb_name)
-
-    def ref(kind: str, child: str) -> network.SubResourceArgs:
-        return network.SubResourceArgs(id=pulumi.Output.concat(lb_id, f"/{kind}/{child}"))
-
-    frontend = ref("frontendIPConfigurations", FRONTEND)
-    pool = ref("backendAddressPools", POOL)
+    frontend = own("frontendIPConfigurations", FRONTEND)
+    pool = own("backendAddressPools", POOL)
     probe = args.probe
     if public_ip is not None:
         frontend_config = network.FrontendIPConfigurationArgs(
@@ -152,7 +142,7 @@ def build_load_balancer(
     outbound = public_ip is not None
     lb = network.LoadBalancer(
         f"{name}-lb",
-        load_balancer_name=lb_name,
+        load_balancer_name=azure_name(args.name_prefix, load_balancer_kind(args)),
         resource_group_name=resource_group_name,
         sku=network.LoadBalancerSkuArgs(name="Standard", tier="Regional"),
         frontend_ip_configurations=[frontend_config],
@@ -172,7 +162,7 @@ def build_load_balancer(
                 name=rule.key,
                 frontend_ip_configuration=frontend,
                 backend_address_pool=pool,
-                probe=ref("probes", PROBE),
+                probe=own("probes", PROBE),
                 protocol=rule.protocol,
                 frontend_port=rule.frontend_port,
                 backend_port=rule.backend_port,
@@ -207,6 +197,9 @@ def build_load_balancer(
 
     admin_nat = None
     if args.admin_mode == "nat":
+        # A resource of its own, so `$self` would be the rule: absolute IDs into the created LB.
+        lb_frontend = network.SubResourceArgs(id=pulumi.Output.concat(lb.id, f"/frontendIPConfigurations/{FRONTEND}"))
+        lb_pool = network.SubResourceArgs(id=pulumi.Output.concat(lb.id, f"/backendAddressPools/{POOL}"))
         first, last = args.nat_port_range
         admin_nat = network.InboundNatRule(
             f"{name}-admin-nat",
@@ -214,11 +207,11 @@ def build_load_balancer(
             # From the created LB, so the rule waits for it (and is deleted before it).
             load_balancer_name=lb.name,
             inbound_nat_rule_name=ADMIN_NAT_RULE,
-            frontend_ip_configuration=frontend,
+            frontend_ip_configuration=lb_frontend,
             protocol="Tcp",
             frontend_port_range_start=first,
             frontend_port_range_end=last,
-            backend_address_pool=pool,
+            backend_address_pool=lb_pool,
             backend_port=args.admin_port,
             enable_floating_ip=False,
             enable_tcp_reset=True,

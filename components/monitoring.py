@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import monitor, network, operationalinsights
 
+from .naming import azure_name
 from .settings import MultiVmLoadBalancedArgs
 
 LB_NAMESPACE = "Microsoft.Network/loadBalancers"
@@ -171,6 +172,7 @@ def build_monitoring(
     m = args.monitoring
     workspace = operationalinsights.Workspace(
         f"{name}-logs",
+        workspace_name=azure_name(args.name_prefix, "workspace"),
         resource_group_name=resource_group_name,
         sku=operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
         retention_in_days=m.retention_days,
@@ -188,6 +190,7 @@ def build_monitoring(
     if m.alert_emails:
         action_group = monitor.ActionGroup(
             f"{name}-alerts",
+            action_group_name=azure_name(args.name_prefix, "actionGroup"),
             resource_group_name=resource_group_name,
             location="Global",
             group_short_name=f"{name}-lb"[:12],  # Azure allows 12 characters
@@ -204,6 +207,7 @@ def build_monitoring(
     alerts = [
         monitor.MetricAlert(
             f"{name}-alert-{alert.key}",
+            rule_name=azure_name(args.name_prefix, "metricAlert", alert.key),
             resource_group_name=resource_group_name,
             location="global",
             description=alert.description,

@@ -16,8 +16,9 @@ from .bastion import build_bastion
 from .compute import Compute, build_compute
 from .identity import build_identity
 from .keyvault import store_admin_password
-from .loadbalancer import POOL, build_egress, build_load_balancer, load_balancer_name
+from .loadbalancer import POOL, build_egress, build_load_balancer
 from .monitoring import build_monitoring
+from .naming import azure_name
 from .network import build_network
 from .roles import build_role_assignments
 from .rules import check
@@ -98,25 +99,32 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         if args.resource_group_name:
-            # Reading the group fails the preview early if it does not exist.
+            # Reading the group fails the preview early if it does not exist; the name is taken
+            # through it, so that nothing is created before the read has succeeded.
             existing = resources.get_resource_group_output(
                 resource_group_name=args.resource_group_name,
                 opts=pulumi.InvokeOutputOptions(parent=self),
             )
-            rg_name: pulumi.Output[str] = pulumi.Output.from_input(args.resource_group_name)
-            rg_id: pulumi.Output[str] = existing.id
+            rg_name: pulumi.Output[str] = pulumi.Output.all(existing.id, args.resource_group_name).apply(
+                lambda found: found[1]
+            )
         else:
-            rg = resources.ResourceGroup(f"{name}-rg", tags=args.tags, opts=child)
-            rg_name, rg_id = rg.name, rg.id
+            rg = resources.ResourceGroup(
+                f"{name}-rg",
+                resource_group_name=azure_name(args.name_prefix, "resourceGroup"),
+                tags=args.tags,
+                opts=child,
+            )
+            rg_name = rg.name
 
         net = build_network(name, args, rg_name, child)
-        lb = build_load_balancer(name, args, rg_name, rg_id, net.subnet_id, child)
+        lb = build_load_balancer(name, args, rg_name, net.subnet_id, child)
         nic_nsg = net.nsg.id if net.nsg_on_nics else None
         identity = build_identity(name, args, rg_name, child)
         build_role_assignments(name, args, identity, child)
         pools = [lb.backend_pool_id]
         if args.egress == "egress-lb":
-            pools.append(build_egress(name, args, rg_name, rg_id, child))
+            pools.append(build_egress(name, args, rg_name, child))
         scale_set = None
         vms = None
         if args.placement == "scaleSet":
@@ -143,16 +151,16 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
         self.public_host = host
         self.url = host.apply(lambda h: _url(h, args))
         if scale_set is not None:
-            self.admin_endpoints = pulumi.Output.all(host, scale_set.vmss.name, rg_name).apply(
-                lambda v: _scale_set_endpoints(name, v[0], v[1], v[2], args, bastion is not None)
+            self.admin_endpoints = pulumi.Output.all(host, scale_set.vmss.name, rg_name, lb.lb.name).apply(
+                lambda v: _scale_set_endpoints(v[0], v[1], v[2], v[3], args, bastion is not None)
             )
         elif bastion is not None:
             self.admin_endpoints = pulumi.Output.all(bastion.name, rg_name, *[vm.id for vm in vm_list]).apply(
                 lambda v: _bastion_endpoints(name, v[0], v[1], v[2:], args)
             )
         elif args.admin_mode == "nat" and vms is not None:
-            self.admin_endpoints = pulumi.Output.all(host, rg_name, *_private_ips(vms)).apply(
-                lambda v: _admin_endpoints(name, v[0], v[1], v[2:], args)
+            self.admin_endpoints = pulumi.Output.all(host, rg_name, lb.lb.name, *_private_ips(vms)).apply(
+                lambda v: _admin_endpoints(name, v[0], v[1], v[2], v[3:], args)
             )
         else:
             self.admin_endpoints = pulumi.Output.from_input([])
@@ -228,7 +236,7 @@ def _bastion_endpoints(
 
 
 def _scale_set_endpoints(
-    name: str, host: str, vmss: str, rg: str, args: MultiVmLoadBalancedArgs, bastion: bool
+    host: str, vmss: str, rg: str, lb: str, args: MultiVmLoadBalancedArgs, bastion: bool
 ) -> list[dict[str, Any]]:
     """Instances come and go, so one entry tells how to reach any of them."""
     if bastion:
@@ -251,7 +259,7 @@ def _scale_set_endpoints(
             "host": host,
             "portRange": f"{first}-{last}",
             # NAT rule V2 gives each instance one port of the range; the LB lists which.
-            "mapping": f"az network lb list-mapping --resource-group {rg} --name {load_balancer_name(name)} "
+            "mapping": f"az network lb list-mapping --resource-group {rg} --name {lb} "
             f"--backend-pool-name {POOL} --request ip=<instance private ip>",
             "command": client,
         }
@@ -265,7 +273,7 @@ def _private_ips(vms: Compute) -> list[pulumi.Output[str]]:
 
 
 def _admin_endpoints(
-    name: str, host: str, rg: str, private_ips: list[str], args: MultiVmLoadBalancedArgs
+    name: str, host: str, rg: str, lb: str, private_ips: list[str], args: MultiVmLoadBalancedArgs
 ) -> list[dict[str, Any]]:
     """Per VM, how to reach its admin port through the NAT rule V2. Azure gives each pool
     member one port of the range when it joins and does not document the order (its tutorial
@@ -279,7 +287,7 @@ def _admin_endpoints(
             "name": f"{name}-vm-{i}",
             "host": host,
             "portRange": f"{first}-{last}",
-            "mapping": f"az network lb list-mapping --resource-group {rg} --name {load_balancer_name(name)} "
+            "mapping": f"az network lb list-mapping --resource-group {rg} --name {lb} "
             f"--backend-pool-name {POOL} --request ip={ip} --query 'inboundNatRulePortMappings[0].frontendPort'",
             "command": client,
         }

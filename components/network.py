@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import network
 
+from .naming import azure_name, zones_suffix
 from .settings import BASTION_SUBNET, MultiVmLoadBalancedArgs, web_source_groups
 
 SUBNET_NAME = "vms"
@@ -139,8 +140,10 @@ def build_network(
     resource_group_name: pulumi.Input[str],
     opts: pulumi.ResourceOptions,
 ) -> Network:
+    prefix = args.name_prefix
     nsg = network.NetworkSecurityGroup(
         f"{name}-nsg",
+        network_security_group_name=azure_name(prefix, "networkSecurityGroup"),
         resource_group_name=resource_group_name,
         security_rules=security_rules(args),
         tags=args.tags,
@@ -157,13 +160,15 @@ def build_network(
             bastion_subnet_id=None,
         )
     nat_gateway = _nat_gateway(name, args, resource_group_name, opts) if args.egress == "nat-gateway" else None
+    subnet_name = azure_name(prefix, "subnet") or SUBNET_NAME
     vnet = network.VirtualNetwork(
         f"{name}-vnet",
+        virtual_network_name=azure_name(prefix, "virtualNetwork"),
         resource_group_name=resource_group_name,
         address_space=network.AddressSpaceArgs(address_prefixes=[args.vnet_address_space]),
         subnets=[
             network.SubnetArgs(
-                name=SUBNET_NAME,
+                name=subnet_name,
                 address_prefix=args.subnet_prefix,
                 network_security_group=network.NetworkSecurityGroupArgs(id=nsg.id),
                 # Private subnet: the VMs get out only through an explicit, sized path: the
@@ -181,7 +186,7 @@ def build_network(
         tags=args.tags,
         opts=opts,
     )
-    subnet_id = pulumi.Output.concat(vnet.id, f"/subnets/{SUBNET_NAME}")
+    subnet_id = pulumi.Output.concat(vnet.id, f"/subnets/{subnet_name}")
     bastion_subnet_id = (
         pulumi.Output.concat(vnet.id, f"/subnets/{BASTION_SUBNET}") if args.admin_mode == "bastion" else None
     )
@@ -195,10 +200,16 @@ def standard_public_ip(
     opts: pulumi.ResourceOptions,
     zones: list[str] | None = None,
     dns_label: str | None = None,
+    role: str | None = None,
 ) -> network.PublicIPAddress:
-    """A Standard, static IPv4 public IP: Basic IPs are retired, Standard ones must be Static."""
+    """A Standard, static IPv4 public IP: Basic IPs are retired, Standard ones must be Static.
+    With a name prefix, `pip-<prefix>[-<role>][-<zones>]`: a change of zones replaces it
+    create-first, under a new name (naming.py)."""
     return network.PublicIPAddress(
         logical_name,
+        public_ip_address_name=azure_name(
+            args.name_prefix, "publicIp", *([role] if role else []), *zones_suffix(zones or [])
+        ),
         resource_group_name=resource_group_name,
         sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
         public_ip_allocation_method="Static",
@@ -208,8 +219,13 @@ def standard_public_ip(
         tags=args.tags,
         # Azure refuses to change a public IP's zones ("Zones cannot be added/updated/removed
         # once the resource is created"), but azure-native replaces it only for location,
-        # version, prefix and SKU (provider/pkg/gen/replacement.go), so say it here.
-        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(replace_on_changes=["zones"])),
+        # version, prefix and SKU (provider/pkg/gen/replacement.go), so say it here. Created
+        # first, so the LB moves to the new IP before the old one goes; with a prefix its name
+        # holds its zones, and `delete_before_replace=False` overrides azure-native's
+        # delete-first for an explicit name (compute.py says where Pulumi decides that).
+        opts=pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(replace_on_changes=["zones"], delete_before_replace=False)
+        ),
     )
 
 
@@ -220,9 +236,10 @@ def _nat_gateway(
     tier gets the egress LB instead): an internal LB cannot have outbound rules, and the
     subnet has no default outbound access, so without this the VMs could not install their
     web server or patches."""
-    public_ip = standard_public_ip(f"{name}-natgw-pip", args, resource_group_name, opts)
+    public_ip = standard_public_ip(f"{name}-natgw-pip", args, resource_group_name, opts, role="ng")
     return network.NatGateway(
         f"{name}-natgw",
+        nat_gateway_name=azure_name(args.name_prefix, "natGateway"),
         resource_group_name=resource_group_name,
         sku=network.NatGatewaySkuArgs(name="Standard"),
         public_ip_addresses=[network.SubResourceArgs(id=public_ip.id)],

@@ -6,12 +6,12 @@ how it signs in, bootstrap, identity, Trusted Launch, encryption at host and boo
 `VirtualMachineScaleSet`. The API shares some types between the two (image reference, Linux
 and Windows configuration, security and diagnostics profiles) and has a scale-set flavour of
 the others (OS profile, storage profile, OS disk, managed disk, identity, extensions), which is
-all the adapters differ by. Host names stay with each resource: `compute.computer_name` and
-`scaleset.computer_name_prefix`.
+all the adapters differ by. Host and disk names come from naming.py.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -258,7 +258,13 @@ class VmProfile:
     diagnostics_profile: compute.DiagnosticsProfileArgs
 
 
-def vm_profile(m: Machine, computer_name: str) -> VmProfile:
+def vm_profile(
+    m: Machine,
+    computer_name: str,
+    os_disk_name: pulumi.Input[str] | None = None,
+    data_disk_names: Mapping[int, pulumi.Input[str]] | None = None,
+) -> VmProfile:
+    """Disk names (by LUN for data disks) come from the name prefix, else Azure names them."""
     windows = m.os_type == "windows"
     return VmProfile(
         os_profile=compute.OSProfileArgs(
@@ -272,6 +278,7 @@ def vm_profile(m: Machine, computer_name: str) -> VmProfile:
         storage_profile=compute.StorageProfileArgs(
             image_reference=image_reference(m),
             os_disk=compute.OSDiskArgs(
+                name=os_disk_name,
                 create_option=m.os_disk.create_option,
                 caching=m.os_disk.caching,
                 managed_disk=compute.ManagedDiskParametersArgs(storage_account_type=m.os_disk.storage_account_type),
@@ -280,6 +287,7 @@ def vm_profile(m: Machine, computer_name: str) -> VmProfile:
             data_disks=[
                 compute.DataDiskArgs(
                     **data_disk_fields(d),
+                    name=(data_disk_names or {}).get(d.lun),
                     managed_disk=compute.ManagedDiskParametersArgs(storage_account_type=d.type.value),
                 )
                 for d in m.data_disks

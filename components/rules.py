@@ -30,7 +30,7 @@ from typing import Any
 
 import pulumi
 
-from . import workload
+from . import naming, workload
 from .settings import (
     ADMIN_PORTS,
     MAX_AVSET_VMS,
@@ -768,6 +768,20 @@ def data_disks_fit_azure(a: MultiVmLoadBalancedArgs) -> list[str]:
                 f"Azure caches disks under {UNCACHED_FROM_GB} GiB only: use None"
             )
     return problems
+
+
+# Names ------------------------------------------------------------------------------------
+
+
+@rule("namePrefix", "osType", "vmCount", "placement", "dataDisks", "frontendType")
+def names_fit_azure(a: MultiVmLoadBalancedArgs) -> list[str]:
+    """Every name the prefix gives, at its longest, within its type's length (naming.py)."""
+    return [
+        f"namePrefix: {a.name_prefix!r} gives the {what} {name!r}, {len(name)} characters; Azure allows "
+        f"{limit} (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules)"
+        for what, name, limit in naming.names_of(a)
+        if len(name) > limit
+    ]
 
 
 # Image ------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import compute, monitor
 
+from .naming import azure_name, computer_name_prefix
 from .profile import admin_password, machine, scale_set_profile
 from .settings import MultiVmLoadBalancedArgs
 
@@ -31,11 +32,6 @@ class ScaleSet:
     vmss: compute.VirtualMachineScaleSet
     autoscale: monitor.AutoscaleSetting
     admin_password: pulumi.Output[str] | None
-
-
-def computer_name_prefix(name: str) -> str:
-    """Instances are named <prefix><6 characters>; Windows allows 15 in all, so 9 here."""
-    return name[:9]
 
 
 def _health_extension(args: MultiVmLoadBalancedArgs) -> compute.VirtualMachineScaleSetExtensionArgs:
@@ -66,10 +62,11 @@ def build_scale_set(
     s = args.scale_set
     zones = args.vm_zones
     password = admin_password(name, args, opts)
-    profile = scale_set_profile(machine(args, identity_id, password), computer_name_prefix(name))
+    profile = scale_set_profile(machine(args, identity_id, password), computer_name_prefix(name, args.name_prefix))
 
     vmss = compute.VirtualMachineScaleSet(
         f"{name}-vmss",
+        vm_scale_set_name=azure_name(args.name_prefix, "scaleSet"),
         resource_group_name=resource_group_name,
         orchestration_mode="Flexible",
         # With zones, instances spread over them ("max spreading", one fault domain each);
@@ -160,6 +157,7 @@ def build_scale_set(
 
     autoscale = monitor.AutoscaleSetting(
         f"{name}-autoscale",
+        autoscale_setting_name=azure_name(args.name_prefix, "autoscale"),
         resource_group_name=resource_group_name,
         target_resource_uri=vmss.id,
         enabled=True,

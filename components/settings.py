@@ -597,7 +597,7 @@ class MultiVmLoadBalancedArgs:
         "Microsoft.KeyVault/vaults/<name>; the name 3-24 letters, digits or '-', starting with a letter, ending "
         "with a letter or digit, no '--')",
         doc="Windows only: an existing Key Vault that also gets the admin password, as the secret "
-        "`<name>-admin-password` (see Security)",
+        "`<namePrefix or component name>-admin-password` (see Security)",
         default_doc="none",
     )
     admin_source_prefixes: list[str] = setting(
@@ -711,6 +711,17 @@ class MultiVmLoadBalancedArgs:
         why="Azure allows at most 50 per resource",
         doc="string tags, put on every resource",
         example="{environment: dev, owner: platform-team}",
+    )
+    name_prefix: str | None = setting(
+        None,
+        # Lowercase letters, digits and '-' fit every type's character rules (naming.py).
+        pattern=r"[a-z](?:[a-z0-9-]{0,38}[a-z0-9])?",
+        pattern_doc="1-40 lowercase letters, digits or '-', starting with a letter and ending with a letter or digit",
+        doc="Azure names by the Cloud Adoption Framework's abbreviations around it (`vm-<prefix>-1-<generation>`, "
+        "`lbe-<prefix>`, `nsg-<prefix>` ...), each checked against its type's length rule (a Windows computer "
+        "name `<prefix>-<n>` has 15 characters). Choose it before the first deployment: see Names",
+        default_doc="none (auto-named)",
+        example="web-prod-weu",
     )
     resource_group_name: pulumi.Input[str] | None = setting(
         None,

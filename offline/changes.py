@@ -29,6 +29,11 @@ The rules it models, with their sources:
   which only a random auto-name sets, `applyDefaults`/`getDefaultName`). An auto-named resource
   replaced gets a new name and ID, so inputs that named it change: at a path parameter that
   replaces the dependent too.
+- A resource whose `deleteBeforeReplace` option is set either way is replaced that way, whatever
+  the provider says (step_generator.go `generateStepsFromDiff`: "The user can override the
+  provider's decision by setting the `deleteBeforeReplace` field of `ResourceOptions` to either
+  `true` or `false`"): the VMs and NICs set it false, so they roll create-first under explicit
+  names too (their names change with each generation, naming.py).
 - A replacement the program causes (`replace_on_changes`, `replacement_trigger`,
   `replace_with`) is the engine's: the provider reports no replaces, so it creates first unless
   `deleteBeforeReplace` is set. With an explicit Azure name, creating first PUTs over the
@@ -83,6 +88,7 @@ DIFF_GO = "azure-native provider/pkg/provider/diff.go calculateDetailedDiff"
 PROVIDER_GO = "azure-native provider/pkg/provider/provider.go Diff"
 TRIGGER_PRS = "pulumi/pulumi#20936, #21139, #21142"
 DEPENDENTS_GO = "pulumi/pulumi step_generator.go calculateDependentReplacements"
+STEPS_GO = "pulumi/pulumi step_generator.go generateStepsFromDiff"
 DELETES_GO = "pulumi/pulumi deployment_executor.go performDeletes"
 
 
@@ -320,6 +326,19 @@ def path_parameters(token: str) -> tuple[str, ...]:
         flat = wanted.replace("_", "")
         wanted = next((g for g in getters if g.replace("_", "") == flat), wanted)
     return getters.get(wanted, ())
+
+
+def checked_inputs(before: Mapping[str, Any], after: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The new inputs as azure-native's Check leaves them: an Azure name the program no longer
+    sets keeps its old value (provider/pkg/provider/provider.go `getDefaultName`: "if v, ok :=
+    olds[key]; ok" returns the old name before any auto-naming), so a resource the program
+    named before and now leaves to auto-naming keeps its name and is not replaced."""
+    inputs = after.get("inputs", {})
+    name = name_parameter(after.get("type", ""))
+    old = before.get("inputs", {}).get(name) if name else None
+    if name is None or old is None or inputs.get(name) is not None:
+        return inputs
+    return {**inputs, name: old}
 
 
 @functools.cache
@@ -629,7 +648,7 @@ class _Comparison:
     # -- per resource
 
     def input_changes(self, before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
-        paths = changed_paths(before.get("inputs", {}), after.get("inputs", {}))
+        paths = changed_paths(before.get("inputs", {}), checked_inputs(before, after))
         if self.salt is None:
             return paths
         old_h: dict[str, str] = before.get("secretHashes") or {}
@@ -758,6 +777,11 @@ class _Comparison:
             mode, delete_first = "delete-first, with the resource it depends on", True
         elif provider and r.get("deleteBeforeReplace"):
             mode, delete_first = "delete-first (deleteBeforeReplace)", True
+        elif provider and r.get("deleteBeforeReplace") is False:
+            # The user's choice overrides the provider's either way (step_generator.go
+            # `generateStepsFromDiff`: "The user can override the provider's decision").
+            mode = f"create-first: deleteBeforeReplace is set false, which overrides azure-native ({STEPS_GO})"
+            delete_first = False
         elif provider:
             delete_first = explicit
             mode = (

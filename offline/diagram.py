@@ -317,7 +317,9 @@ def _section(run: ProgramRun, label: str) -> tuple[str, int, int]:
     vm_h, vm_gap = 56, 10
     pip_w = fit(pip_rows, 210)
     lb_x = 180 + pip_w + 40
-    lb_w = fit([*lb_rows, f"Load balancer {lb_in.get('loadBalancerName', '')} (Standard)"], 280)
+    # Its logical name, like the availability set's: its Azure name may be Azure's to choose.
+    lb_title = f"Load balancer {lb.name if lb else ''}"
+    lb_w = fit([*lb_rows, f"{lb_title} (Standard)"], 280)
     vx = lb_x + lb_w + 50
     vw = max(fit([r for _, rows in vm_rows for r in rows], 300) + 88, fit(nsg_rows, 300) + 60, 400)
     sub_y = 110
@@ -351,7 +353,7 @@ def _section(run: ProgramRun, label: str) -> tuple[str, int, int]:
     lb_y = mid - lb_h // 2
     svg.box(lb_x, lb_y, lb_w, lb_h, "lb")
     sku = (lb_in.get("sku") or {}).get("name", "")
-    svg.text(lb_x + 12, lb_y + 22, f"Load balancer {lb_in.get('loadBalancerName', '')} ({sku})", bold=True)
+    svg.text(lb_x + 12, lb_y + 22, f"{lb_title} ({sku})", bold=True)
     svg.lines(lb_x + 12, lb_y + 42, lb_rows)
     svg.arrow(180 + pip_w, mid, lb_x, mid)
 

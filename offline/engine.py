@@ -129,7 +129,10 @@ class Registered:
     #: What the mock engine answered (inputs plus Azure-shaped computed values).
     outputs: dict[str, Any] = field(default_factory=dict)
     replace_on_changes: list[str] = field(default_factory=list)
-    delete_before_replace: bool = False
+    #: The `delete_before_replace` option: True, False (set false: the user's choice overrides
+    #: the provider's, pulumi/pulumi pkg/resource/deploy/step_generator.go
+    #: `generateStepsFromDiff`), or None when the program left it unset.
+    delete_before_replace: bool | None = None
     ignore_changes: list[str] = field(default_factory=list)
     #: Aliases as sent: a URN string, or the spec's type (`type=...`) and name (`name=...`).
     aliases: list[str] = field(default_factory=list)
@@ -350,6 +353,22 @@ def _identity_output(inputs: Mapping[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def resolve_self(value: Any, rid: str) -> Any:
+    """A relative sub-resource ID (`$self/<kind>/<child>`) made absolute, as azure-native does
+    before it sends the request, so Azure's answer (the outputs) holds the resource's own ID
+    (provider/pkg/convert/sdkInputsToRequestBody.go `convertSdkPropToRequestBodyPropValue`:
+    a `SubResource` whose `id` starts with `$self/`)."""
+    if isinstance(value, dict):
+        found = {k: resolve_self(v, rid) for k, v in value.items()}
+        ref = found.get("id")
+        if isinstance(ref, str) and ref.startswith("$self/"):
+            found["id"] = rid + ref[len("$self") :]
+        return found
+    if isinstance(value, list):
+        return [resolve_self(v, rid) for v in value]
+    return value
+
+
 def auto_name(logical: str) -> str:
     """Like Pulumi's auto-naming: the logical name plus a stable random-looking suffix."""
     return logical + hashlib.sha256(logical.encode()).hexdigest()[:8]
@@ -436,7 +455,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         extra = getattr(self, "_outputs_" + args.typ.rsplit(":", 1)[1], None)
         if extra is not None:
             outputs.update(extra(args.name, rid, inputs))
-        return rid, outputs
+        return rid, resolve_self(outputs, rid)
 
     def _random_outputs(self, typ: str, name: str, inputs: dict) -> dict[str, Any]:
         """pulumi-random's computed `result`, made up from the logical name (the real one is
@@ -492,7 +511,15 @@ class RecordingMocks(pulumi.runtime.Mocks):
             elif subnet_id:
                 self._reserve(subnet_id, cfg["privateIPAddress"])
             configs.append(cfg)
-        return {"frontendIPConfigurations": configs}
+        # Azure answers each child with its ID under the LB's.
+        children = {"frontendIPConfigurations": configs}
+        for kind in ("backendAddressPools", "probes", "loadBalancingRules", "outboundRules"):
+            if inputs.get(kind):
+                children[kind] = inputs[kind]
+        return {
+            kind: [{**c, "id": f"{rid}/{kind}/{c['name']}"} if c.get("name") else c for c in items]
+            for kind, items in children.items()
+        }
 
     def _outputs_NetworkInterface(self, name: str, rid: str, inputs: dict) -> dict:
         configs = []
@@ -710,7 +737,7 @@ class RecordingMonitor(MockMonitor):
             property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
             inputs={},
             replace_on_changes=list(request.replaceOnChanges),
-            delete_before_replace=bool(request.deleteBeforeReplace),
+            delete_before_replace=bool(request.deleteBeforeReplace) if request.deleteBeforeReplaceDefined else None,
             ignore_changes=list(request.ignoreChanges),
             aliases=[_alias(a) for a in request.aliases],
             replacement_trigger=_replacement_trigger(request),

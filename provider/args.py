@@ -183,7 +183,7 @@ class MultiVmLoadBalancedArgs(TypedDict, total=False):
     "Windows only, **secret**: 12-123 characters, 3 of lowercase/uppercase/digit/symbol. Default: generated."
 
     key_vault_id: str
-    "a Key Vault's resource ID (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>; the name 3-24 letters, digits or '-', starting with a letter, ending with a letter or digit, no '--'); Windows only: an existing Key Vault that also gets the admin password, as the secret `<name>-admin-password` (see Security). Default: none."
+    "a Key Vault's resource ID (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>; the name 3-24 letters, digits or '-', starting with a letter, ending with a letter or digit, no '--'); Windows only: an existing Key Vault that also gets the admin password, as the secret `<namePrefix or component name>-admin-password` (see Security). Default: none."
 
     admin_source_prefixes: list[str]
     "no repeats; IPv4 addresses or CIDRs that may reach the NAT admin ports; never `*`, `Internet`, `0.0.0.0/0`; only with `adminAccess: nat`. Default: `[]` (nobody)."
@@ -238,6 +238,9 @@ class MultiVmLoadBalancedArgs(TypedDict, total=False):
 
     tags: dict[str, str]
     "at most 50 items; string tags, put on every resource. Default: `{}`."
+
+    name_prefix: str
+    "1-40 lowercase letters, digits or '-', starting with a letter and ending with a letter or digit; Azure names by the Cloud Adoption Framework's abbreviations around it (`vm-<prefix>-1-<generation>`, `lbe-<prefix>`, `nsg-<prefix>` ...), each checked against its type's length rule (a Windows computer name `<prefix>-<n>` has 15 characters). Choose it before the first deployment: see Names. Default: none (auto-named)."
 
     resource_group_name: pulumi.Input[str]
     "1-90 letters, digits, '_', '-', '.', '(' or ')', not ending with '.'; an existing resource group to deploy into. Default: none (a group is created)."

@@ -138,8 +138,13 @@ def test_a_zone_spread_internal_tier_gets_out_through_a_zone_redundant_egress_lb
     assert (pip.name, pip.inputs["zones"], pip.inputs["sku"]["name"]) == ("web-egress-pip", ["1", "2", "3"], "Standard")
     assert egress["frontendIPConfigurations"] == [{"name": "egress", "publicIPAddress": {"id": pip.id}}]
     [outbound] = egress["outboundRules"]
-    lb_id = next(r for r in run.of_type(LB) if r.name == "web-egress-lb").id
-    assert outbound["backendAddressPool"] == {"id": f"{lb_id}/backendAddressPools/egress"}
+    egress_lb = next(r for r in run.of_type(LB) if r.name == "web-egress-lb")
+    lb_id = egress_lb.id
+    # A relative ID, which azure-native makes the LB's own before sending it.
+    assert outbound["backendAddressPool"] == {"id": "$self/backendAddressPools/egress"}
+    assert outbound["frontendIPConfigurations"] == [{"id": "$self/frontendIPConfigurations/egress"}]
+    [answered] = egress_lb.outputs["outboundRules"]
+    assert answered["backendAddressPool"] == {"id": f"{lb_id}/backendAddressPools/egress"}
     assert outbound["protocol"] == "All"
     # Outbound only: nothing comes in through it.
     assert not {"loadBalancingRules", "inboundNatRules", "probes"} & set(egress)
@@ -156,9 +161,10 @@ def test_a_zonal_internal_scale_set_joins_both_pools() -> None:
     run = ok(run_stack(overrides={"frontendType": "internal", "placement": "scaleSet"}))
     [config] = run.one(VMSS).inputs["virtualMachineProfile"]["networkProfile"]["networkInterfaceConfigurations"]
     pools = [p["id"] for p in config["ipConfigurations"][0]["loadBalancerBackendAddressPools"]]
-    assert [p.rsplit("/", 3)[-3] + "/" + p.rsplit("/", 1)[-1] for p in pools] == [
-        "web-lb/backend",
-        "web-egress-lb/egress",
+    lbs = {r.name: r.id for r in run.of_type(LB)}
+    assert pools == [
+        f"{lbs['web-lb']}/backendAddressPools/backend",
+        f"{lbs['web-egress-lb']}/backendAddressPools/egress",
     ]
     assert run.of_type(NAT_GATEWAY) == []
 

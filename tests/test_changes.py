@@ -88,6 +88,7 @@ WINDOWS_NEW = ("osType=windows", f"secret:adminPassword={NEW_PASSWORD}")
 CUSTOM_V1 = ("workload=custom", "workloadFile=tests/data/app-v1.yaml")
 CUSTOM_V2 = ("workload=custom", "workloadFile=tests/data/app-v2.yaml")
 ILB = ("frontendType=internal", "placement=zones")
+ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 
 # (case, old --set values, new --set values, steps, minInRotation, of, exit code)
 GOLDEN: list[tuple[str, tuple[str, ...], tuple[str, ...], list[tuple[str, str]], int, int, int]] = [
@@ -212,9 +213,10 @@ GOLDEN: list[tuple[str, tuple[str, ...], tuple[str, ...], list[tuple[str, str]],
             ("create-replacement", "web-nsg"),
             ("create-replacement", "web-vnet"),
             ("create-replacement", "web-pip"),
-            ("delete-replaced", "web-admin-nat"),
-            ("delete-replaced", "web-lb"),
+            # Auto-named, so azure-native creates the LB first; the NAT rule has the explicit
+            # name `admin` under it, a path parameter too, so it is replaced delete-first.
             ("create-replacement", "web-lb"),
+            ("delete-replaced", "web-admin-nat"),
             ("create-replacement", "web-admin-nat"),
             ("create-replacement", "web-identity"),
             ("create-replacement", "web-avset"),
@@ -225,6 +227,7 @@ GOLDEN: list[tuple[str, tuple[str, ...], tuple[str, ...], list[tuple[str, str]],
             ("delete-replaced", "web-nic-1"),
             ("delete-replaced", "web-avset"),
             ("delete-replaced", "web-identity"),
+            ("delete-replaced", "web-lb"),
             ("delete-replaced", "web-pip"),
             ("delete-replaced", "web-vnet"),
             ("delete-replaced", "web-nsg"),
@@ -300,6 +303,68 @@ GOLDEN: list[tuple[str, tuple[str, ...], tuple[str, ...], list[tuple[str, str]],
         2,
         2,
         0,
+    ),
+    ("dataDisks added", (), ("dataDisks=[{lun: 0, sizeGb: 64}]",), roll(), 2, 2, 0),
+    (
+        "roleAssignments added",
+        (),
+        (f"roleAssignments=[{{role: Reader, scope: /subscriptions/{ZERO_GUID}/resourceGroups/rg-data}}]",),
+        [("create", "web-role-e3f5d4db")],
+        2,
+        2,
+        0,
+    ),
+    (
+        "keyVaultId set (Windows)",
+        WINDOWS_OLD,
+        (
+            *WINDOWS_OLD,
+            f"keyVaultId=/subscriptions/{ZERO_GUID}/resourceGroups/rg-sec/providers/Microsoft.KeyVault/vaults/kv-web",
+        ),
+        [("create", "web-admin-password")],
+        2,
+        2,
+        0,
+    ),
+    (
+        "vmSize change with namePrefix",
+        ("namePrefix=web",),
+        ("namePrefix=web", "vmSize=Standard_D4s_v5"),
+        roll(),
+        2,
+        2,
+        0,
+    ),
+    (
+        "namePrefix set on a live stack",
+        (),
+        ("namePrefix=web",),
+        [
+            ("create-replacement", "web-rg"),
+            ("create-replacement", "web-nsg"),
+            ("create-replacement", "web-vnet"),
+            ("create-replacement", "web-pip"),
+            ("create-replacement", "web-lb"),
+            ("delete-replaced", "web-admin-nat"),
+            ("create-replacement", "web-admin-nat"),
+            ("create-replacement", "web-identity"),
+            ("create-replacement", "web-avset"),
+            *roll()[:8],
+            ("delete-replaced", "web-vm-2"),
+            ("delete-replaced", "web-vm-1"),
+            ("delete-replaced", "web-nic-2"),
+            ("delete-replaced", "web-nic-1"),
+            ("delete-replaced", "web-avset"),
+            ("delete-replaced", "web-identity"),
+            ("delete-replaced", "web-lb"),
+            ("delete-replaced", "web-pip"),
+            ("delete-replaced", "web-vnet"),
+            ("delete-replaced", "web-nsg"),
+            ("delete-replaced", "web-rg"),
+        ],
+        0,
+        2,
+        4,
     ),
 ]
 
@@ -384,7 +449,9 @@ def test_path_parameters_and_the_azure_name_come_from_the_sdk_getter(
 
 
 def test_a_changed_path_parameter_replaces_delete_first_with_an_explicit_name_and_its_dependents_too() -> None:
-    old, new = plan_of(), edited()
+    old, new = edited(), edited()
+    # An LB named explicitly (as the component named it before relative IDs), then renamed.
+    by_name(old, "web-lb")["inputs"]["loadBalancerName"] = "web-lb"
     by_name(new, "web-lb")["inputs"]["loadBalancerName"] = "web-lb2"
     change = changes.compare(old, new, parallel=8)
     assert steps(change) == [
@@ -966,3 +1033,17 @@ def test_readme_table_matches_the_golden_cases() -> None:
     for case, old, new, _, least, of, code in GOLDEN:
         change = change_of(old, new)
         assert rows[case] == [summary(change), str(least), str(of), str(code)], case
+
+
+def test_an_lb_named_by_an_earlier_version_keeps_its_name_when_left_to_auto_naming() -> None:
+    # Earlier versions named the LB `<component>-lb` and built absolute sub-resource IDs from
+    # it; azure-native's Check reuses an old name the program no longer sets.
+    old, new = edited(), edited()
+    lb_old = by_name(old, "web-lb")
+    lb_old["inputs"]["loadBalancerName"] = "web-lb"
+    lb_old["inputs"]["loadBalancingRules"][0]["probe"]["id"] = f"{lb_old['outputs']['id']}/probes/health"
+    change = changes.compare(old, new, parallel=8)
+    assert steps(change) == [("update", "web-lb")]
+    lb = next(s for s in change.resources.values() if s.name == "web-lb")
+    assert lb.paths == ["loadBalancingRules[0].probe.id"]
+    assert (change.problems, change.unsafe) == ([], False)

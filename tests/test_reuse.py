@@ -17,7 +17,7 @@ from typing import Any, cast
 
 import pulumi
 import pytest
-from conftest import LB, NAT_RULE, NIC, NSG, PIP, ROOT, SSH_KEY, VM, VNET, admin_nat_rule, ok, run_stack
+from conftest import IDENTITY, LB, NAT_RULE, NIC, NSG, PIP, ROOT, SSH_KEY, VM, VNET, admin_nat_rule, ok, run_stack
 
 from components import ConfigError, LbRule, MultiVmLoadBalanced, MultiVmLoadBalancedArgs
 from components.settings import FrontendType
@@ -150,8 +150,8 @@ def test_two_instances_in_one_stack_do_not_clash() -> None:
     run = run_inline(program)
     urns = [r.urn for r in run.resources]
     assert len(urns) == len(set(urns)) == 2 * 15
-    explicit = [r.inputs["loadBalancerName"] for r in run.of_type(LB)]
-    assert sorted(explicit) == ["api-lb", "web-lb"]
+    # No Azure name fixed by the program: the LBs are auto-named like the rest.
+    assert [r.inputs.get("loadBalancerName") for r in run.of_type(LB)] == [None, None]
     computer_names = [r.inputs["osProfile"]["computerName"] for r in run.of_type(VM)]
     assert len(set(computer_names)) == 4
     # Azure identities: NAT rules and gates share names (admin, health-gate) but live under
@@ -236,6 +236,23 @@ def test_example_has_two_tiers_one_vnet_one_public_and_one_internal_lb(example: 
             assert nic.inputs["ipConfigurations"][0]["subnet"]["id"] == f"{example.one(VNET).id}/subnets/{tier}"
 
 
+def test_example_names_each_tier_by_its_prefix_and_grants_the_business_tier_its_data(
+    example: ProgramRun,
+) -> None:
+    lbs = {r.name: r.inputs["loadBalancerName"] for r in example.of_type(LB)}
+    assert lbs == {"web-lb": "lbe-web-dev", "app-lb": "lbi-app-dev"}
+    for tier in ("web", "app"):
+        vms = sorted((r for r in of_component(example, tier) if r.type == VM), key=lambda r: r.name)
+        assert [vm.inputs["vmName"].rsplit("-", 1)[0] for vm in vms] == [f"vm-{tier}-dev-1", f"vm-{tier}-dev-2"]
+    [grant] = [r for r in example.resources if r.type == "azure-native:authorization:RoleAssignment"]
+    assert grant.name.startswith("app-role-")
+    # Storage Blob Data Reader, by its built-in ID, to the business tier's identity.
+    assert grant.inputs["roleDefinitionId"].endswith("/roleDefinitions/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1")
+    assert grant.inputs["scope"] == "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-ntier-data"
+    [app_identity] = [r for r in of_component(example, "app") if r.type == IDENTITY]
+    assert grant.inputs["principalId"] == app_identity.outputs["principalId"]
+
+
 def test_example_lets_only_the_web_subnet_reach_the_business_port(example: ProgramRun) -> None:
     [app_nsg] = [r for r in of_component(example, "app") if r.type == NSG]
     allowed = [r for r in app_nsg.inputs["securityRules"] if r["access"] == "Allow"]
@@ -248,7 +265,7 @@ def test_example_lets_only_the_web_subnet_reach_the_business_port(example: Progr
 def test_example_plans_with_make_plan_machinery(capsys: pytest.CaptureFixture[str]) -> None:
     assert plan.main(["--dir", str(EXAMPLE), *THROWAWAY]) == 0
     out = capsys.readouterr().out
-    assert "Resources: 29 to create" in out
+    assert "Resources: 30 to create" in out
     assert "lb-vms-n-tier-dev" in out
 
 

@@ -45,6 +45,35 @@ CASES: list[tuple[str, Overrides, str]] = [
         {"dataDisks": [{"lun": 0, "sizeGb": 64, "type": "UltraSSD_LRS"}]},
         "dataDisks[0].type: 'UltraSSD_LRS' must be one of Standard_LRS, StandardSSD_LRS, Premium_LRS",
     ),
+    # Name prefix: its pattern, and each name it gives within its type's length (naming.py)
+    *(
+        (
+            f"name_prefix_{case}",
+            {"namePrefix": value},
+            f"namePrefix: {value!r} must be 1-40 lowercase letters, digits or '-', starting with a letter and "
+            "ending with a letter or digit",
+        )
+        for case, value in (
+            ("has_a_capital", "Web"),
+            ("ends_with_a_dash", "web-"),
+            ("starts_with_a_digit", "1web"),
+            ("has_41_characters", "a" * 41),
+            ("has_an_underscore", "web_prod"),
+            ("is_empty", ""),
+        )
+    ),
+    (
+        "name_prefix_gives_a_16_character_windows_computer_name_at_vm_10",
+        {**WINDOWS, "namePrefix": "a" * 13, "vmCount": 10},
+        "namePrefix: 'aaaaaaaaaaaaa' gives the Windows computer name 'aaaaaaaaaaaaa-10', 16 characters; Azure "
+        "allows 15 (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules)",
+    ),
+    (
+        "name_prefix_gives_a_10_character_windows_scale_set_computer_name_prefix",
+        {**WINDOWS, "namePrefix": "a" * 10, "placement": "scaleSet"},
+        "namePrefix: 'aaaaaaaaaa' gives the Windows computer name prefix (Azure appends 6 characters) "
+        "'aaaaaaaaaa', 10 characters; Azure allows 9",
+    ),
     # Inputs, credentials and names
     ("os_type_is_unknown", {"osType": "solaris"}, "osType: 'solaris' must be one of linux, windows"),
     ("vm_count_is_one", {"vmCount": 1}, "vmCount: 1 must be an integer 2-200"),

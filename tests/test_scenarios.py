@@ -69,6 +69,11 @@ def lb_ref(lb: Registered, kind: str, child: str) -> dict[str, str]:
     return {"id": f"{lb.id}/{kind}/{child}"}
 
 
+def own(kind: str, child: str) -> dict[str, str]:
+    """A reference from inside an LB to its own child: the relative ID azure-native resolves."""
+    return {"id": f"$self/{kind}/{child}"}
+
+
 def nic_configuration(run: ProgramRun) -> dict[str, Any]:
     """The scale set's one NIC configuration (the profile is secret on Windows: opened)."""
     [nic] = plain(run.one(VMSS).inputs["virtualMachineProfile"])["networkProfile"]["networkInterfaceConfigurations"]
@@ -107,8 +112,8 @@ def test_a_scale_set_on_an_existing_subnet_creates_no_network_of_its_own(byo_sca
     }
     lb = byo_scale_set.one(LB)
     [outbound] = lb.inputs["outboundRules"]
-    assert outbound["backendAddressPool"] == pool(lb)
-    assert outbound["frontendIPConfigurations"] == [lb_ref(lb, "frontendIPConfigurations", "frontend")]
+    assert outbound["backendAddressPool"] == own("backendAddressPools", "backend")
+    assert outbound["frontendIPConfigurations"] == [own("frontendIPConfigurations", "frontend")]
     assert [r["disableOutboundSnat"] for r in lb.inputs["loadBalancingRules"]] == [True]
 
 
@@ -171,9 +176,9 @@ def test_udp_and_tcp_rules_share_the_frontend_pool_and_probe_and_only_tcp_resets
         ("tcp-8080", "Tcp", 8080, 80, True),
     ]
     for r in rules:
-        assert r["frontendIPConfiguration"] == lb_ref(lb, "frontendIPConfigurations", "frontend"), r["name"]
-        assert r["backendAddressPool"] == pool(lb), r["name"]
-        assert r["probe"] == lb_ref(lb, "probes", "health"), r["name"]
+        assert r["frontendIPConfiguration"] == own("frontendIPConfigurations", "frontend"), r["name"]
+        assert r["backendAddressPool"] == own("backendAddressPools", "backend"), r["name"]
+        assert r["probe"] == own("probes", "health"), r["name"]
         assert (r["disableOutboundSnat"], r["enableFloatingIP"], r["idleTimeoutInMinutes"]) == (True, False, 4)
     [probe] = lb.inputs["probes"]
     assert (probe["protocol"], probe["port"], probe["requestPath"]) == ("Http", 80, "/")
@@ -240,7 +245,7 @@ def test_a_tcp_probe_on_a_scale_set_is_the_lbs_probe_and_the_health_extensions(
         {"name": "health", "protocol": "Tcp", "port": 8080, "intervalInSeconds": 15, "probeThreshold": 3}
     ]
     [rule] = lb.inputs["loadBalancingRules"]
-    assert (rule["name"], rule["backendPort"], rule["probe"]) == ("tcp-80", 8080, lb_ref(lb, "probes", "health"))
+    assert (rule["name"], rule["backendPort"], rule["probe"]) == ("tcp-80", 8080, own("probes", "health"))
     # workload none: the health extension only, probing the same TCP port, with no path.
     [health] = profile(run)["extensionProfile"]["extensions"]
     assert (health["name"], health["type"], health["typeHandlerVersion"]) == ("health", "ApplicationHealthLinux", "1.0")
@@ -330,6 +335,22 @@ LONG_CASES: dict[str, dict[str, Any]] = {
         "frontendType": "internal",
     },
 }
+#: The longest prefixes each case allows: 40 characters where no host name binds it; on Windows,
+#: `<prefix>-3` of 15 characters for the VMs, and `<prefix>` + 6 of 15 for the scale set.
+PREFIXES = {
+    "linux VMs with monitoring": LONG,
+    "windows VMs over zones, internal": "orders-fronte",
+    "linux scale set with bastion": LONG,
+    "windows scale set in one place, internal": "orders-fr",
+}
+for _case, _prefix in PREFIXES.items():
+    # The largest LUN, so that the data disk's name is the longest it can be.
+    LONG_CASES[f"prefixed {_case}"] = {
+        **LONG_CASES[_case],
+        "namePrefix": _prefix,
+        "dataDisks": [{"lun": 63, "sizeGb": 32}],
+    }
+
 #: What each case registers besides the component, its group, VNet, NSG and identity.
 LONG_COUNTS: dict[str, dict[str, int]] = {
     "linux VMs with monitoring": {
@@ -358,6 +379,28 @@ LONG_COUNTS: dict[str, dict[str, int]] = {
         PASSWORD: 1,
     },
 }
+LONG_COUNTS.update({f"prefixed {case}": LONG_COUNTS[case] for case in PREFIXES})
+
+#: The Cloud Adoption Framework's abbreviation of each type (metric alerts and autoscale
+#: settings have none and spell it out), https://learn.microsoft.com/azure/cloud-adoption-framework/
+#: ready/azure-best-practices/resource-abbreviations.
+CAF = {
+    RG: "rg",
+    VNET: "vnet",
+    NSG: "nsg",
+    PIP: "pip",
+    NAT_GATEWAY: "ng",
+    BASTION: "bas",
+    NIC: "nic",
+    AVSET: "avail",
+    VM: "vm",
+    VMSS: "vmss",
+    IDENTITY: "id",
+    AUTOSCALE: "autoscale",
+    WORKSPACE: "log",
+    ACTION_GROUP: "ag",
+    METRIC_ALERT: "alert",
+}
 
 
 @pytest.fixture(scope="module", params=list(LONG_CASES), ids=list(LONG_CASES))
@@ -384,22 +427,41 @@ def test_every_azure_name_of_the_longest_component_is_within_azures_limits_and_u
         where = (r.type, r.inputs.get("resourceUri", ""), name)
         assert where not in seen, where
         seen.add(where)
-    # The names built by hand from the component name: the LBs' (their sub-resource IDs).
-    egress = [f"{LONG}-egress-lb"] if case == "windows VMs over zones, internal" else []
-    assert sorted(r.inputs["loadBalancerName"] for r in run.of_type(LB)) == sorted([f"{LONG}-lb", *egress])
+    prefix = LONG_CASES[case].get("namePrefix")
+    named = [r for r in run.resources if r.custom and r.type in NAME_LIMITS and r.type != DIAGNOSTICS]
+    given = {r.name: r.inputs.get(NAME_LIMITS[r.type][0]) for r in named}
+    if prefix is None:
+        # Every one auto-named, the LBs too: the program fixes no Azure name.
+        assert set(given.values()) == {None}
+        return
+    internal = LONG_CASES[case].get("frontendType") == "internal"
+    for r in named:
+        abbreviation = ("lbi" if internal else "lbe") if r.type == LB else CAF[r.type]
+        assert str(given[r.name]).startswith(f"{abbreviation}-{prefix}"), (r.name, given[r.name])
+    # The disks of each VM, named by the convention and tagged with the VM's generation.
+    for vm in vms(run):
+        storage = plain(vm.inputs["storageProfile"])
+        tag = vm.inputs["vmName"].rsplit("-", 1)[1]
+        disks = [storage["osDisk"]["name"], *(d["name"] for d in storage["dataDisks"])]
+        index = vm.name.rsplit("-", 1)[1]
+        assert disks == [f"osdisk-{prefix}-{index}-{tag}", f"disk-{prefix}-{index}-63-{tag}"]
+        assert max(len(d) for d in disks) <= 80
 
 
 def test_host_names_of_the_longest_component_fit_windows_and_linux(long_run: tuple[str, ProgramRun]) -> None:
     case, run = long_run
-    windows = case.startswith("windows")
+    windows = "windows" in case
+    prefix = LONG_CASES[case].get("namePrefix")
     if run.of_type(VMSS):
-        prefix = profile(run)["osProfile"]["computerNamePrefix"]
+        computer_prefix = profile(run)["osProfile"]["computerNamePrefix"]
         # Azure appends 6 characters to the prefix; Windows allows 15 in all.
-        assert prefix == "orders-fr"
-        assert len(prefix) + 6 <= (15 if windows else 64)
+        assert computer_prefix == (prefix or "orders-fr")
+        assert len(computer_prefix) + 6 <= (15 if windows else 64)
         return
     names = [plain(vm.inputs["osProfile"])["computerName"] for vm in vms(run)]
-    if windows:
+    if prefix is not None:
+        assert names == [f"{prefix}-1", f"{prefix}-2", f"{prefix}-3"]
+    elif windows:
         assert names == ["orders-fron-1", "orders-fron-2", "orders-fron-3"]
     else:
         assert names == [f"{LONG}-vm-1", f"{LONG}-vm-2", f"{LONG}-vm-3"]
@@ -667,14 +729,15 @@ def test_an_internal_tier_over_zones_gets_out_through_an_outbound_only_lb(intern
     pip = run.one(PIP)
     assert (pip.name, pip.inputs["zones"]) == ("web-egress-pip", ["1", "2", "3"])
     [egress] = [r for r in run.of_type(LB) if r.name == "web-egress-lb"]
-    assert egress.inputs["loadBalancerName"] == "web-egress-lb"
+    # Auto-named: no Azure name is fixed by the program.
+    assert "loadBalancerName" not in egress.inputs
     assert egress.inputs["frontendIPConfigurations"] == [{"name": "egress", "publicIPAddress": {"id": pip.id}}]
     assert egress.inputs["backendAddressPools"] == [{"name": "egress"}]
     assert egress.inputs["outboundRules"] == [
         {
             "name": "outbound",
-            "frontendIPConfigurations": [lb_ref(egress, "frontendIPConfigurations", "egress")],
-            "backendAddressPool": pool(egress, "egress"),
+            "frontendIPConfigurations": [own("frontendIPConfigurations", "egress")],
+            "backendAddressPool": own("backendAddressPools", "egress"),
             "protocol": "All",
             "enableTcpReset": True,
             "idleTimeoutInMinutes": 4,

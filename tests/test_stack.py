@@ -30,7 +30,7 @@ from conftest import (
     run_stack,
 )
 
-from offline.engine import ProgramRun, Secret, plain
+from offline.engine import SUBSCRIPTION_ID, ProgramRun, Secret, plain
 
 
 def lb_id(run: ProgramRun) -> str:
@@ -119,20 +119,25 @@ def test_public_ip_and_load_balancer_are_standard_and_static(dev: ProgramRun) ->
     assert pip["publicIPAllocationMethod"] == "Static"
     lb = dev.one(LB).inputs
     assert lb["sku"] == {"name": "Standard", "tier": "Regional"}
-    assert lb["loadBalancerName"] == "web-lb"
+    # Auto-named: its children refer to each other relatively, so nothing needs its name.
+    assert "loadBalancerName" not in lb
     [frontend] = lb["frontendIPConfigurations"]
     assert frontend["publicIPAddress"]["id"] == dev.one(PIP).id
 
 
-def test_hand_built_sub_resource_ids_match_the_load_balancers_real_id(dev: ProgramRun) -> None:
-    real = lb_id(dev)
-    lb = dev.one(LB).inputs
-    [rule] = lb["loadBalancingRules"]
-    assert rule["frontendIPConfiguration"]["id"] == f"{real}/frontendIPConfigurations/frontend"
-    assert rule["backendAddressPool"]["id"] == f"{real}/backendAddressPools/backend"
-    assert rule["probe"]["id"] == f"{real}/probes/health"
-    assert [p["name"] for p in lb["backendAddressPools"]] == ["backend"]
-    assert [p["name"] for p in lb["probes"]] == ["health"]
+def test_relative_sub_resource_ids_name_the_load_balancers_own_children(dev: ProgramRun) -> None:
+    lb = dev.one(LB)
+    [rule] = lb.inputs["loadBalancingRules"]
+    assert rule["frontendIPConfiguration"]["id"] == "$self/frontendIPConfigurations/frontend"
+    assert rule["backendAddressPool"]["id"] == "$self/backendAddressPools/backend"
+    assert rule["probe"]["id"] == "$self/probes/health"
+    assert [p["name"] for p in lb.inputs["backendAddressPools"]] == ["backend"]
+    assert [p["name"] for p in lb.inputs["probes"]] == ["health"]
+    assert [p["name"] for p in lb.inputs["frontendIPConfigurations"]] == ["frontend"]
+    # azure-native sends them under the LB's own ID, which Azure answers with.
+    [answered] = lb.outputs["loadBalancingRules"]
+    assert answered["backendAddressPool"]["id"] == f"{lb.id}/backendAddressPools/backend"
+    assert answered["probe"]["id"] == lb.outputs["probes"][0]["id"] == f"{lb.id}/probes/health"
 
 
 def test_default_rule_is_tcp_80_tied_to_the_http_probe(dev: ProgramRun) -> None:
@@ -165,7 +170,7 @@ def test_every_rule_uses_the_probe_when_there_are_several(dev: ProgramRun) -> No
     )
     rules = run.one(LB).inputs["loadBalancingRules"]
     assert [r["name"] for r in rules] == ["tcp-80", "tcp-443"]
-    assert {r["probe"]["id"] for r in rules} == {f"{lb_id(run)}/probes/health"}
+    assert {r["probe"]["id"] for r in rules} == {"$self/probes/health"}
     web = [n for n in rules_by_name(run) if n.startswith("allow-web-")]
     assert web == ["allow-web-tcp-80", "allow-web-tcp-443"]
 
@@ -179,10 +184,9 @@ def test_tcp_probe_has_no_request_path() -> None:
 
 def test_outbound_rule_gives_the_pool_explicit_egress(dev: ProgramRun) -> None:
     [outbound] = dev.one(LB).inputs["outboundRules"]
-    real = lb_id(dev)
     assert outbound["protocol"] == "All"
-    assert outbound["backendAddressPool"]["id"] == f"{real}/backendAddressPools/backend"
-    assert outbound["frontendIPConfigurations"] == [{"id": f"{real}/frontendIPConfigurations/frontend"}]
+    assert outbound["backendAddressPool"]["id"] == "$self/backendAddressPools/backend"
+    assert outbound["frontendIPConfigurations"] == [{"id": "$self/frontendIPConfigurations/frontend"}]
 
 
 def test_every_nic_is_in_the_backend_pool(prod: ProgramRun) -> None:
@@ -434,6 +438,7 @@ def test_linux_outputs(dev: ProgramRun) -> None:
     }
     assert out["identityId"] == dev.one(IDENTITY).id
     ip = dev.one(PIP).outputs["ipAddress"]
+    lb_name = dev.one(LB).outputs["name"]
     assert out["publicIp"] == ip
     assert out["url"] == f"http://{ip}/"
     assert out["vmNames"] == [vm.outputs["name"] for vm in vms(dev)]
@@ -446,7 +451,7 @@ def test_linux_outputs(dev: ProgramRun) -> None:
             "host": ip,
             "portRange": "50001-50400",
             # The VM's own private IP, from its NIC: Azure tells its port of the range.
-            "mapping": f"az network lb list-mapping --resource-group {out['resourceGroupName']} --name web-lb "
+            "mapping": f"az network lb list-mapping --resource-group {out['resourceGroupName']} --name {lb_name} "
             f"--backend-pool-name backend --request ip={private} --query 'inboundNatRulePortMappings[0].frontendPort'",
             "command": f"ssh -p <port> azureuser@{ip}",
         }
@@ -476,7 +481,9 @@ def test_existing_resource_group_is_used_and_none_created() -> None:
     run = ok(run_stack(overrides={"resourceGroupName": "rg-shared"}))
     assert run.of_type(RG) == []
     assert {r.inputs["resourceGroupName"] for r in run.of_type(VM) + run.of_type(LB)} == {"rg-shared"}
-    # The LB's sub-resource IDs are built from the existing group's ID (read, not created).
-    [rule] = run.one(LB).inputs["loadBalancingRules"]
-    assert rule["backendAddressPool"] == {"id": f"{lb_id(run)}/backendAddressPools/backend"}
+    # The NICs' pool, under the LB in the existing group (read, not created).
+    pool = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/rg-shared/providers/Microsoft.Network/loadBalancers/"
+    for nic in run.of_type(NIC):
+        [ref] = nic.inputs["ipConfigurations"][0]["loadBalancerBackendAddressPools"]
+        assert ref == {"id": f"{pool}{run.one(LB).outputs['name']}/backendAddressPools/backend"}
     assert run.outputs["resourceGroupName"] == "rg-shared"

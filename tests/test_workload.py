@@ -78,8 +78,11 @@ def test_a_vm_is_immutable_so_a_new_bootstrap_replaces_it_create_first(
     none is deleted first. A new bootstrap changes each VM's (and its NIC's)
     replacement_trigger, so `pulumi up` replaces it create-first (compute.py)."""
     for run in (dev, prod):
-        for r in run.of_type(VM) + run.of_type(EXTENSION):
+        for r in run.of_type(VM):
+            # Set false: created first even when azure-native would delete first (naming.py).
             assert (r.ignore_changes, r.delete_before_replace, r.replace_on_changes) == ([], False, []), r.name
+        for r in run.of_type(EXTENSION):
+            assert (r.ignore_changes, r.delete_before_replace, r.replace_on_changes) == ([], None, []), r.name
     own = tmp_path / "app.yaml"
     own.write_text("#cloud-config\npackages:\n  - apache2\n")
     other = ok(run_stack(overrides={"workload": "custom", "workloadFile": str(own)}))

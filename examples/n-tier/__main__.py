@@ -1,10 +1,12 @@
 """N-tier example: one VNet, a public web tier and an internal business tier, both built
-by `MultiVmLoadBalanced`. Only the web subnet may reach the business tier's port."""
+by `MultiVmLoadBalanced`. Only the web subnet may reach the business tier's port. Each tier's
+resources are named by its own prefix (`vm-web-dev-1-...`, `lbi-app-dev`), and the business
+tier's identity may read the blobs of the app's data (`appDataScope`)."""
 
 import pulumi
 from pulumi_azure_native import network, resources
 
-from components import LbRule, MultiVmLoadBalanced, MultiVmLoadBalancedArgs
+from components import LbRule, MultiVmLoadBalanced, MultiVmLoadBalancedArgs, RoleAssignment
 from components.settings import AdminAccess, FrontendType
 
 VNET = "10.20.0.0/16"
@@ -16,7 +18,10 @@ APP_PORT = 8080
 config = pulumi.Config()
 ssh_key = config.require("sshPublicKey")
 vm_count = config.get_int("vmCountPerTier") or 2
-tags = {"app": "n-tier-example", "stack": pulumi.get_stack()}
+# A storage account or resource group holding the business tier's data (a resource ID).
+app_data_scope = config.require("appDataScope")
+stack = pulumi.get_stack()
+tags = {"app": "n-tier-example", "stack": stack}
 
 rg = resources.ResourceGroup("ntier-rg", tags=tags)
 
@@ -101,6 +106,7 @@ web = MultiVmLoadBalanced(
         vm_count=vm_count,
         ssh_public_key=ssh_key,
         admin_access=AdminAccess.NONE,
+        name_prefix=f"web-{stack}",
         tags={**tags, "tier": "web"},
     ),
 )
@@ -116,6 +122,9 @@ app = MultiVmLoadBalanced(
         lb_rules=[LbRule(frontend_port=APP_PORT, backend_port=80)],
         vm_count=vm_count,
         ssh_public_key=ssh_key,
+        name_prefix=f"app-{stack}",
+        # The business tier's VMs read the app's data with their managed identity, no secret.
+        role_assignments=[RoleAssignment(role="Storage Blob Data Reader", scope=app_data_scope)],
         tags={**tags, "tier": "app"},
     ),
 )
