@@ -139,6 +139,10 @@ def test_unknown_values_and_secrets_are_handled() -> None:
         ("prod", []),
         ("prod", ["osType=windows"]),
         ("prod", ["monitoring={enabled: true, alertEmails: [ops@example.com]}"]),
+        # Every Azure name the prefix gives, disks and the internal LB's included.
+        ("dev", ["namePrefix=web-prod", "dataDisks=[{lun: 0, sizeGb: 64}]", "adminAccess=bastion"]),
+        ("dev", ["namePrefix=web-prod", "frontendType=internal", "placement=zones"]),
+        ("dev", ["namePrefix=web-prod", "placement=scaleSet", "monitoring={enabled: true, alertEmails: [a@b.io]}"]),
     ],
 )
 def test_our_stacks_conform(stack: str, sets: list[str]) -> None:
