@@ -331,6 +331,21 @@ AZURE_TYPES: dict[str, tuple[str, str]] = {
         "Microsoft.ManagedIdentity/userAssignedIdentities",
         "resourceName",
     ),
+    "azure-native:monitor:DataCollectionRule": ("Microsoft.Insights/dataCollectionRules", "dataCollectionRuleName"),
+    "azure-native:monitor:DataCollectionRuleAssociation": (
+        "Microsoft.Insights/dataCollectionRuleAssociations",
+        "associationName",
+    ),
+    "azure-native:monitor:ScheduledQueryRule": ("Microsoft.Insights/scheduledQueryRules", "ruleName"),
+    "azure-native:maintenance:MaintenanceConfiguration": (
+        "Microsoft.Maintenance/maintenanceConfigurations",
+        "resourceName",
+    ),
+    "azure-native:maintenance:ConfigurationAssignment": (
+        "Microsoft.Maintenance/configurationAssignments",
+        "configurationAssignmentName",
+    ),
+    "azure-native:portal:Dashboard": ("Microsoft.Portal/dashboards", "dashboardName"),
 }
 
 
@@ -423,9 +438,20 @@ class RecordingMocks(pulumi.runtime.Mocks):
         rg = inputs.get("resourceGroupName", "")
         if args.typ == "azure-native:resources:ResourceGroup":
             rid = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{name}"
-        elif args.typ == "azure-native:monitor:DiagnosticSetting":
+        elif args.typ in (
+            "azure-native:monitor:DiagnosticSetting",
+            "azure-native:monitor:DataCollectionRuleAssociation",
+        ):
             # An extension resource: it lives under the resource it watches.
             rid = f"{inputs.get('resourceUri', '')}/providers/{arm_type}/{name}"
+        elif args.typ == "azure-native:maintenance:ConfigurationAssignment":
+            # An extension resource of the machine it assigns a window to.
+            machine = (
+                f"{inputs.get('providerName', '')}/{inputs.get('resourceType', '')}/{inputs.get('resourceName', '')}"
+            )
+            rid = (
+                f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}/providers/{machine}/providers/{arm_type}/{name}"
+            )
         elif args.typ == "azure-native:compute:VirtualMachineExtension":
             vm = inputs.get("vmName", "")
             rid = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}/providers/{arm_type}/{vm}/extensions/{name}"

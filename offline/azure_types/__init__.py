@@ -87,6 +87,21 @@ ARM_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
         "Microsoft.Authorization/roleAssignments",
         ("roleAssignmentName", "scope"),
     ),
+    "azure-native:monitor:DataCollectionRule": ("Microsoft.Insights/dataCollectionRules", ("dataCollectionRuleName",)),
+    "azure-native:monitor:DataCollectionRuleAssociation": (
+        "Microsoft.Insights/dataCollectionRuleAssociations",
+        ("associationName", "resourceUri"),
+    ),
+    "azure-native:monitor:ScheduledQueryRule": ("Microsoft.Insights/scheduledQueryRules", ("ruleName",)),
+    "azure-native:maintenance:MaintenanceConfiguration": (
+        "Microsoft.Maintenance/maintenanceConfigurations",
+        ("resourceName",),
+    ),
+    "azure-native:maintenance:ConfigurationAssignment": (
+        "Microsoft.Maintenance/configurationAssignments",
+        ("configurationAssignmentName", "providerName", "resourceType", "resourceName"),
+    ),
+    "azure-native:portal:Dashboard": ("Microsoft.Portal/dashboards", ("dashboardName",)),
 }
 
 
