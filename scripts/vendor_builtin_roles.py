@@ -1,7 +1,7 @@
 """Regenerate components/data/builtin-roles.json: Azure's built-in role names and their role
 definition GUIDs (the same GUID in every subscription and tenant).
 
-    python scripts/vendor_builtin_roles.py PATH
+    python scripts/vendor_builtin_roles.py PATH [--commit SHA]
 
 PATH is the azure-docs page that lists every built-in role with its ID,
 `articles/role-based-access-control/built-in-roles.md` of MicrosoftDocs/azure-docs
@@ -9,7 +9,8 @@ PATH is the azure-docs page that lists every built-in role with its ID,
 the published page: https://learn.microsoft.com/azure/role-based-access-control/built-in-roles),
 either the file itself or a bare clone of the repository (read with `git show HEAD:<page>`).
 Each table row reads `| <a name='...'></a>[Role name](...) | description | <guid> |`.
-The output keeps the page's address (with the commit when read from a clone) as `source`.
+The output keeps the page's address as `source`: with the commit when read from a clone, or
+given with `--commit` for a file saved from that commit (else `main`).
 """
 
 from __future__ import annotations
@@ -41,10 +42,10 @@ def parse(text: str) -> dict[str, str]:
     return dict(sorted(roles.items(), key=lambda kv: kv[0].lower()))
 
 
-def read(path: Path) -> tuple[str, str]:
+def read(path: Path, commit: str | None = None) -> tuple[str, str]:
     """(page text, source address)."""
     if path.is_file():
-        return path.read_text(encoding="utf-8"), f"{REPO}/main/{PAGE}"
+        return path.read_text(encoding="utf-8"), f"{REPO}/{commit or 'main'}/{PAGE}"
     git = ["git", "--git-dir", str(path)]
     commit = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
     text = subprocess.run([*git, "show", f"HEAD:{PAGE}"], capture_output=True, text=True, check=True).stdout
@@ -52,10 +53,13 @@ def read(path: Path) -> tuple[str, str]:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
+    commit = None
+    if len(argv) == 3 and argv[1] == "--commit" and re.fullmatch(r"[0-9a-f]{40}", argv[2]):
+        commit = argv[2]
+    elif len(argv) != 1:
         print(__doc__, file=sys.stderr)
         return 2
-    text, source = read(Path(argv[0]))
+    text, source = read(Path(argv[0]), commit)
     roles = parse(text)
     if len(roles) < 100 or "Reader" not in roles:
         print(f"only {len(roles)} roles found: is {argv[0]} the built-in roles page?", file=sys.stderr)
