@@ -34,6 +34,8 @@ if stack.workspace_id is not None:
     pulumi.export("workspaceId", stack.workspace_id)
     pulumi.export("probeFailuresQuery", stack.probe_failures_query)
     pulumi.export("probeStatusCommand", stack.probe_status_command)
+if stack.dashboard_url is not None:
+    pulumi.export("dashboardUrl", stack.dashboard_url)
 if stack.admin_password is not None:
     pulumi.export("adminPassword", pulumi.Output.secret(stack.admin_password))
 if stack.admin_password_secret_uri is not None:

@@ -14,6 +14,10 @@ from .settings import (
     VmImage,
 )
 
+#: The package's version (semantic versioning; CHANGELOG.md says what each one changed). The
+#: wheel (pyproject.toml) and the component package's schema (provider/) take it from here.
+__version__ = "0.2.0"
+
 __all__ = [
     "ConfigError",
     "DataDisk",
@@ -25,5 +29,6 @@ __all__ = [
     "RoleAssignment",
     "ScaleSetSettings",
     "VmImage",
+    "__version__",
     "validate",
 ]

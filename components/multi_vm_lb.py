@@ -14,9 +14,12 @@ from pulumi_azure_native import resources
 from .aliases import drop_versioned_type_aliases
 from .bastion import build_bastion
 from .compute import Compute, build_compute
+from .dashboard import build_dashboard
+from .guest import build_guest_monitoring
 from .identity import build_identity
 from .keyvault import store_admin_password
 from .loadbalancer import POOL, build_egress, build_load_balancer
+from .maintenance import build_maintenance
 from .monitoring import build_monitoring
 from .naming import azure_name
 from .network import build_network
@@ -82,6 +85,8 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
     probe_failures_query: pulumi.Output[str] | None
     #: Azure CLI command listing probe status per backend instance (monitoring on), else None.
     probe_status_command: pulumi.Output[str] | None
+    #: Portal link of the tier's dashboard (monitoring on), else None.
+    dashboard_url: pulumi.Output[str] | None
 
     def __init__(
         self,
@@ -137,6 +142,21 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
             bastion = build_bastion(name, args, rg_name, net.bastion_subnet_id, child)
 
         watch = build_monitoring(name, args, rg_name, lb.lb, lb.public_ip, child) if args.monitoring.enabled else None
+        vmss = scale_set.vmss if scale_set else None
+        if watch is not None and args.monitoring.guest:
+            # Each VM's agent after its web server and health gate: one extension operation at a
+            # time per VM.
+            after = [
+                [*(vms.extensions[i : i + 1] if vms and vms.extensions else []), *(vms.gates[i : i + 1] if vms else [])]
+                for i in range(len(vm_list))
+            ]
+            build_guest_monitoring(
+                name, args, rg_name, watch.workspace, identity.id, vm_list, after, vmss, watch.action_group, child
+            )
+        build_maintenance(name, args, rg_name, vm_list, vmss, child)
+        dashboard = None
+        if watch is not None:
+            dashboard = build_dashboard(name, args, rg_name, lb.lb, vm_list, vmss, watch.alerts, child)
 
         if lb.public_ip is not None:
             ip = lb.public_ip.ip_address.apply(lambda a: a or "")
@@ -188,6 +208,9 @@ class MultiVmLoadBalanced(pulumi.ComponentResource):
         self.workspace_id = watch.workspace.id if watch else None
         self.probe_failures_query = watch.probe_failures_query if watch else None
         self.probe_status_command = watch.probe_status_command if watch else None
+        self.dashboard_url = (
+            dashboard.id.apply(lambda i: f"https://portal.azure.com/#@/dashboard/arm{i}") if dashboard else None
+        )
 
         self.register_outputs(
             {

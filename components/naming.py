@@ -70,6 +70,11 @@ KINDS: dict[str, Kind] = {
     "actionGroup": Kind("ag", 260, "action group"),
     "metricAlert": Kind("alert", 260, "metric alert"),
     "autoscale": Kind("autoscale", 260, "autoscale setting"),
+    # 24: the name pattern of Microsoft.Portal/dashboards (components/dashboard.py).
+    "dashboard": Kind("dash", 24, "dashboard"),
+    "dataCollectionRule": Kind("dcr", 64, "data collection rule"),
+    # Resource group and configuration name together under 128 (maintenance-configurations).
+    "maintenanceConfiguration": Kind("mc", 128, "maintenance configuration"),
 }
 
 #: Computer (host) names: Windows 15 characters (NetBIOS), Linux 64. A Flexible scale set
@@ -169,6 +174,12 @@ def names_of(args: MultiVmLoadBalancedArgs) -> list[tuple[str, str, int]]:
     add("identity")
     add("workspace")
     add("actionGroup")
+    if args.monitoring.enabled:
+        add("dashboard")
+    if args.monitoring.enabled and args.monitoring.guest:
+        add("dataCollectionRule")
+    if args.maintenance is not None:
+        add("maintenanceConfiguration")
     add("metricAlert", "snat-exhaustion")
     add("autoscale")
     os_type = args.os_type.value

@@ -102,6 +102,8 @@ class Machine:
     encryption_at_host: bool
     #: Empty managed data disks, created and deleted with the machine.
     data_disks: tuple[DataDisk, ...] = ()
+    #: Patched in a `maintenance` window (Azure Update Manager) rather than when Azure chooses.
+    user_schedule: bool = False
     # Managed boot diagnostics: no storage account to create or secure.
     boot_diagnostics: bool = True
 
@@ -159,6 +161,7 @@ def machine(
         trusted_launch=args.trusted_launch,
         encryption_at_host=args.encryption_at_host,
         data_disks=tuple(args.data_disks),
+        user_schedule=args.maintenance is not None,
     )
 
 
@@ -183,6 +186,16 @@ def hotpatch_capable(image: Image) -> bool:
     return image.publisher == "MicrosoftWindowsServer" and image.sku in HOTPATCH_SKUS
 
 
+# A `maintenance` window needs the VMs at AutomaticByPlatform with
+# bypassPlatformSafetyChecksOnUserSchedule true ("Customer Managed Schedules"): without the flag
+# Azure runs no schedule on them. Without a window the flag stays unset, so Azure keeps patching
+# them itself (automatic VM guest patching), exactly as before:
+# https://learn.microsoft.com/azure/update-manager/prerequsite-for-schedule-patching
+# The VM's own rebootSetting is not set: it is for the platform's patch runs, which the flag
+# turns off; the window carries its own (maintenance.py). A patch-settings change updates the VM
+# in place: it is not part of the model digest (compute.py `vm_model`).
+
+
 def windows_configuration(m: Machine) -> compute.WindowsConfigurationArgs:
     return compute.WindowsConfigurationArgs(
         provision_vm_agent=True,
@@ -192,6 +205,13 @@ def windows_configuration(m: Machine) -> compute.WindowsConfigurationArgs:
             patch_mode="AutomaticByPlatform",
             assessment_mode="AutomaticByPlatform",
             enable_hotpatching=True if hotpatch_capable(m.image) else None,
+            automatic_by_platform_settings=(
+                compute.WindowsVMGuestPatchAutomaticByPlatformSettingsArgs(
+                    bypass_platform_safety_checks_on_user_schedule=True
+                )
+                if m.user_schedule
+                else None
+            ),
         ),
     )
 
@@ -208,7 +228,15 @@ def linux_configuration(m: Machine) -> compute.LinuxConfigurationArgs:
         ),
         provision_vm_agent=True,
         patch_settings=compute.LinuxPatchSettingsArgs(
-            patch_mode="AutomaticByPlatform", assessment_mode="AutomaticByPlatform"
+            patch_mode="AutomaticByPlatform",
+            assessment_mode="AutomaticByPlatform",
+            automatic_by_platform_settings=(
+                compute.LinuxVMGuestPatchAutomaticByPlatformSettingsArgs(
+                    bypass_platform_safety_checks_on_user_schedule=True
+                )
+                if m.user_schedule
+                else None
+            ),
         ),
     )
 

@@ -773,7 +773,7 @@ def data_disks_fit_azure(a: MultiVmLoadBalancedArgs) -> list[str]:
 # Names ------------------------------------------------------------------------------------
 
 
-@rule("namePrefix", "osType", "vmCount", "placement", "dataDisks", "frontendType")
+@rule("namePrefix", "osType", "vmCount", "placement", "dataDisks", "frontendType", "monitoring", "maintenance")
 def names_fit_azure(a: MultiVmLoadBalancedArgs) -> list[str]:
     """Every name the prefix gives, at its longest, within its type's length (naming.py)."""
     return [
@@ -844,6 +844,13 @@ def alerts_need_monitoring(a: MultiVmLoadBalancedArgs) -> list[str]:
     return []
 
 
+@rule("monitoring")
+def guest_monitoring_needs_the_workspace(a: MultiVmLoadBalancedArgs) -> list[str]:
+    if a.monitoring.guest and not a.monitoring.enabled:
+        return ["monitoring.guest: is true, but monitoring.enabled is false; the agents would have no workspace"]
+    return []
+
+
 @rule("roleAssignments")
 def role_assignments_name_known_roles(a: MultiVmLoadBalancedArgs) -> list[str]:
     from .roles import role_problem
@@ -879,6 +886,33 @@ def key_vault_needs_a_password(a: MultiVmLoadBalancedArgs) -> list[str]:
     if a.key_vault_id is not None and a.os_type == "linux":
         return ["keyVaultId: there is no admin password to store on Linux (SSH keys only); remove keyVaultId"]
     return []
+
+
+# Patch windows ----------------------------------------------------------------------------
+# Azure's rules for an in-guest patch window, with their sources: components/maintenance.py.
+
+
+@rule("maintenance", "placement")
+def patch_window_needs_single_vms(a: MultiVmLoadBalancedArgs) -> list[str]:
+    if a.maintenance is None or a.placement != "scaleSet":
+        return []
+    return [
+        "maintenance: is set, but Azure Update Manager does not patch Virtual Machine Scale Sets "
+        "(https://learn.microsoft.com/azure/update-manager/unsupported-workloads); remove it (the scale set's "
+        "instances keep automatic guest patching), or use placement availabilitySet or zones"
+    ]
+
+
+@rule("maintenance", "osType")
+def patch_window_fits_azure(a: MultiVmLoadBalancedArgs) -> list[str]:
+    # One rule for the window and its classifications, so that all of it is reported at once.
+    from .maintenance import classification_problems, window_problems
+
+    w = a.maintenance
+    return [*window_problems(w), *classification_problems(w, a.os_type)] if w is not None else []
+
+
+# Patch windows (end) ----------------------------------------------------------------------
 
 
 # --------------------------------------------------------------------------- validate

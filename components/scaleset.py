@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import compute, monitor
 
+from .guest import scale_set_agent
 from .naming import azure_name, computer_name_prefix
 from .profile import admin_password, machine, scale_set_profile
 from .settings import MultiVmLoadBalancedArgs
@@ -104,7 +105,12 @@ def build_scale_set(
             security_profile=profile.security_profile,
             diagnostics_profile=profile.diagnostics_profile,
             extension_profile=compute.VirtualMachineScaleSetExtensionProfileArgs(
-                extensions=[_health_extension(args), *profile.extensions]
+                # The Azure Monitor Agent with guest monitoring (guest.py).
+                extensions=[
+                    _health_extension(args),
+                    *profile.extensions,
+                    *([agent] if (agent := scale_set_agent(args, identity_id)) else []),
+                ]
             ),
         ),
         automatic_repairs_policy=compute.AutomaticRepairsPolicyArgs(

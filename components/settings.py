@@ -159,6 +159,41 @@ class DiskCaching(Choice):
     """Reads and writes cached: only for software that flushes what must survive a host failure."""
 
 
+class RebootSetting(Choice):
+    """Whether a patch window reboots the VMs (Azure Update Manager's `rebootSetting`)."""
+
+    IF_REQUIRED = "IfRequired"
+    """Only when an installed update needs it."""
+    NEVER = "NeverReboot"
+    """Never: updates that need a reboot wait for one."""
+    ALWAYS = "AlwaysReboot"
+    """After every window."""
+
+
+class PatchClassification(Choice):
+    """An update classification a patch window installs (Linux: Critical, Security, Other;
+    Windows: the others and Critical, Security)."""
+
+    CRITICAL = "Critical"
+    """Critical updates (both OSes)."""
+    SECURITY = "Security"
+    """Security updates (both OSes)."""
+    OTHER = "Other"
+    """Every other package update (Linux)."""
+    UPDATE_ROLLUP = "UpdateRollup"
+    """Update rollups (Windows)."""
+    FEATURE_PACK = "FeaturePack"
+    """Feature packs (Windows)."""
+    SERVICE_PACK = "ServicePack"
+    """Service packs (Windows)."""
+    DEFINITION = "Definition"
+    """Definition updates (Windows)."""
+    TOOLS = "Tools"
+    """Tools (Windows)."""
+    UPDATES = "Updates"
+    """Other updates (Windows)."""
+
+
 class Workload(Choice):
     """The software that answers the health probe."""
 
@@ -430,6 +465,47 @@ class MonitoringSettings:
     )
     retention_days: int = setting(
         30, minimum=30, maximum=730, why="Log Analytics", doc="log retention in days (30 is included in the price)"
+    )
+    guest: bool = setting(
+        False,
+        doc="the Azure Monitor Agent on every VM, one data collection rule (performance counters; syslog or Windows "
+        "events at warning and above) and alerts on CPU, memory and OS disk space per VM (needs `enabled: true`)",
+    )
+
+
+@dataclass(frozen=True)
+class MaintenanceWindow:
+    """When Azure Update Manager patches the VMs (stack config `maintenance`): a maintenance
+    configuration of scope `InGuestPatch` assigned to every VM. Without it, Azure patches them
+    itself (`AutomaticByPlatform`, off-peak, availability-first).
+
+    Example: ``MaintenanceWindow(start_date_time="2026-12-05 22:00", recur_every="Week Saturday")``.
+    """
+
+    start_date_time: str = setting(
+        pattern=r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}",
+        pattern_doc="a date and time, yyyy-MM-dd HH:mm",
+        doc="the first window's start, in `timeZone`",
+        example="2026-12-05 22:00",
+    )
+    duration: str = setting(
+        "03:55",
+        pattern=r"\d{2}:\d{2}",
+        pattern_doc="a duration, HH:mm",
+        doc="how long each window lasts: 01:30 to 03:55 for in-guest patching",
+    )
+    recur_every: str = setting(
+        "Week Saturday",
+        doc="`Day`, `<n>Days`, `Week <days>`, `<n>Weeks <days>`, `Month day<n>[,day<n>]`, "
+        "`Month <First|Second|Third|Fourth|Last> <day> [Offset<-6..6>]`; not hourly",
+    )
+    time_zone: str = setting("UTC", doc="a Windows time zone ID (`UTC`, `W. Europe Standard Time`, ...)")
+    reboot: RebootSetting = setting(RebootSetting.IF_REQUIRED, doc="whether the window reboots the VMs")
+    classifications: list[PatchClassification] = setting(
+        [PatchClassification.CRITICAL, PatchClassification.SECURITY],
+        min_items=1,
+        unique=True,
+        doc="update classifications to install, of the VMs' OS",
     )
 
 
@@ -752,7 +828,13 @@ class MultiVmLoadBalancedArgs:
     monitoring: MonitoringSettings = setting(
         MonitoringSettings(),
         doc="See Monitoring.",
-        example="{enabled: true, alertEmails: [ops@example.com], retentionDays: 30}",
+        example="{enabled: true, alertEmails: [ops@example.com], retentionDays: 30, guest: true}",
+    )
+    maintenance: MaintenanceWindow | None = setting(
+        None,
+        doc="a patch window for the VMs (Azure Update Manager). See Patching",
+        default_doc="none (Azure patches when it chooses, availability-first)",
+        example="{startDateTime: '2026-12-05 22:00', duration: '03:55', recurEvery: Week Saturday, timeZone: UTC}",
     )
     identity_id: pulumi.Input[str] | None = setting(
         None,

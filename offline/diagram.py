@@ -24,6 +24,8 @@ COLORS = {
     "subnet": ("#dcfce7", "#15803d"),
     "avset": ("#fef9c3", "#a16207"),
     "vm": ("#ffffff", "#374151"),
+    "rg": ("#f9fafb", "#9ca3af"),
+    "nat": ("#ede9fe", "#6d28d9"),
 }
 
 
@@ -111,11 +113,21 @@ def render(run: ProgramRun, title: str = "") -> str:
     groups = [owned[c.urn] for c in components] or [run.resources]
     labels = [f"component {c.name}" for c in components] if len(components) > 1 else [""]
     sections = []
+    # The program's own network, outside its components (a VNet whose subnets it hands to
+    # them: examples/n-tier): drawn once, first; each component's section then names it.
+    top = [r for r in run.ordered() if r.custom and r.urn not in owner]
+    shared: list[Registered] = []
+    if components and any(_kind(r) in NETWORK for r in top):
+        try:
+            sections.append(_network(top, run, owned, components))
+            shared = [r for r in top if _kind(r) == "VirtualNetwork"]
+        except (KeyError, IndexError, TypeError, AttributeError, ValueError):
+            sections.append(_others([r for r in top if _kind(r) in NETWORK]))
     for group, label in zip(groups, labels, strict=False):
         sub = ProgramRun(resources=group, outputs={})
         if any(_kind(r) in DRAWN for r in group):
             try:
-                sections.append(_section(sub, label))
+                sections.append(_section(sub, label, shared))
             except (KeyError, IndexError, TypeError, AttributeError, ValueError):
                 # A shape the layout does not know (written elsewhere): list it, never fail.
                 sections.append(_others([r for r in group if r.custom]))
@@ -146,6 +158,144 @@ def render(run: ProgramRun, title: str = "") -> str:
 DRAWN = {"LoadBalancer", "VirtualMachine", "VirtualMachineScaleSet", "VirtualNetwork", "PublicIPAddress"}
 
 
+#: Kinds of a program's own network that `_network` draws when components use it.
+NETWORK = {"ResourceGroup", "VirtualNetwork", "NatGateway", "NetworkSecurityGroup"}
+
+
+def _by_id(resources: list[Registered]) -> dict[str, Registered]:
+    return {r.outputs["id"]: r for r in resources if isinstance(r.outputs.get("id"), str)}
+
+
+def _subnet_id(nic: Registered) -> str:
+    return ((_plain(nic.inputs).get("ipConfigurations") or [{}])[0].get("subnet") or {}).get("id") or ""
+
+
+def _vnet_of(subnet_id: str, vnets: list[Registered]) -> tuple[Registered, dict[str, Any]] | None:
+    """The VNet (among `vnets`) and subnet (its input) that a subnet ID names:
+    `<vnet id>/subnets/<name>`."""
+    for vnet in vnets:
+        vid = vnet.outputs.get("id")
+        if isinstance(vid, str) and subnet_id.startswith(f"{vid}/subnets/"):
+            name = subnet_id[len(vid) + len("/subnets/") :]
+            for subnet in _plain(vnet.inputs).get("subnets") or []:
+                if subnet.get("name") == name:
+                    return vnet, subnet
+    return None
+
+
+def _nsg_rows(nsg: Registered | None) -> list[str]:
+    rows = []
+    for rule in _plain(nsg.inputs).get("securityRules", []) if nsg else []:
+        sources = rule.get("sourceAddressPrefixes") or [rule.get("sourceAddressPrefix")]
+        ports = rule.get("destinationPortRange") or ",".join(rule.get("destinationPortRanges") or [])
+        rows.append(f"{_num(rule.get('priority'))} {rule.get('access')} {','.join(map(str, sources))} -> {ports}")
+    return rows
+
+
+def _network(
+    top: list[Registered], run: ProgramRun, owned: dict[str, list[Registered]], components: list[Registered]
+) -> tuple[str, int, int]:
+    """The program's own resources outside its components: its resource group, each VNet with
+    every subnet (prefix, outbound, the subnet's NSG and rules, its NAT gateway and that
+    gateway's public IP, the components whose NICs sit in it), and the rest as a list."""
+    nsgs, nats, pips = (
+        _by_id([r for r in run.resources if _kind(r) == k])
+        for k in ("NetworkSecurityGroup", "NatGateway", "PublicIPAddress")
+    )
+    vnets = [r for r in top if _kind(r) == "VirtualNetwork"]
+    users: dict[tuple[str, str], list[str]] = {}
+    for c in components:
+        for nic in (r for r in owned[c.urn] if _kind(r) == "NetworkInterface"):
+            found = _vnet_of(_subnet_id(nic), vnets)
+            if found and c.name not in users.setdefault((found[0].urn, found[1].get("name", "")), []):
+                users[(found[0].urn, found[1].get("name", ""))].append(c.name)
+    drawn: set[str] = set()
+    # (vnet title, [(subnet title, rows)]) per VNet.
+    blocks: list[tuple[str, list[tuple[str, list[str]]]]] = []
+    for vnet in vnets:
+        drawn.add(vnet.urn)
+        v = _plain(vnet.inputs)
+        subnets = []
+        for subnet in v.get("subnets") or []:
+            outbound = "no default outbound" if subnet.get("defaultOutboundAccess") is False else "default outbound"
+            title = f"Subnet {subnet.get('name', '')} {subnet.get('addressPrefix', '')} ({outbound})"
+            rows = []
+            who = users.get((vnet.urn, subnet.get("name", "")))
+            if who:
+                rows.append(f"VMs of component{'s' if len(who) > 1 else ''} {', '.join(who)}")
+            nsg_ref = subnet.get("networkSecurityGroup")
+            nsg = nsgs.get((nsg_ref or {}).get("id") or "")
+            if nsg is not None:
+                drawn.add(nsg.urn)
+                rows.append(f"NSG {nsg.name} on the subnet:")
+                rows += [f"  {row}" for row in _nsg_rows(nsg)]
+            else:
+                rows.append("NSG on the subnet: " + ("yes (ID known after deployment)" if nsg_ref else "NONE"))
+            nat_ref = subnet.get("natGateway")
+            nat = nats.get((nat_ref or {}).get("id") or "")
+            if nat is not None:
+                drawn.add(nat.urn)
+                n = _plain(nat.inputs)
+                ips = [pips.get(ref.get("id")) for ref in n.get("publicIpAddresses") or []]
+                shown = [f"{p.name} {_plain(p.outputs).get('ipAddress') or ''}".strip() for p in ips if p is not None]
+                drawn.update(p.urn for p in ips if p is not None)
+                sku = (n.get("sku") or {}).get("name", "")
+                rows.append(f"NAT gateway {nat.name} ({sku}): egress via public IP {', '.join(shown) or '?'}")
+            elif nat_ref:
+                rows.append("NAT gateway: yes (ID known after deployment)")
+            subnets.append((title, rows))
+        prefixes = ", ".join(v.get("addressSpace", {}).get("addressPrefixes", []))
+        blocks.append((f"VNet {vnet.name}  {prefixes}", subnets))
+    groups = [r for r in top if _kind(r) == "ResourceGroup"]
+    drawn.update(r.urn for r in groups)
+    rest = [f"{r.type}  {r.name}" for r in top if r.urn not in drawn and _kind(r) in KIND_ORDER]
+
+    def fit(rows: list[str], minimum: int) -> int:
+        return max([minimum, *(int(len(r) * 6.2) + 28 for r in rows)])
+
+    every = [t for t, _ in blocks] + [x for _, subs in blocks for t, rows in subs for x in (t, *rows)] + rest
+    inner_w = fit(every, 460) + 40
+    width = inner_w + 100
+    svg = _Svg()
+    svg.text(20, 92, "The program's own resources (outside its components)", size=13, bold=True, color="#374151")
+    rg_title = (
+        "Resource group " + ", ".join(f"{g.name} ({_plain(g.outputs).get('location') or '?'})" for g in groups)
+        if groups
+        else "Resource group: the program's, not created here"
+    )
+    y = 112
+    parts_y = y + 36
+    body = _Svg()
+    for title, subs in blocks:
+        top_y = parts_y
+        body.text(52, top_y + 22, title, bold=True)
+        sy = top_y + 36
+        for sub_title, rows in subs:
+            h = 34 + LINE * len(rows)
+            body.box(64, sy, inner_w - 48, h, "subnet")
+            body.text(76, sy + 20, sub_title, bold=True)
+            for n, row in enumerate(rows):
+                kind = "nat" if row.startswith("NAT gateway") else None
+                body.text(
+                    90,
+                    sy + 38 + n * LINE,
+                    row,
+                    size=10 if row.startswith("  ") else 11,
+                    color="#6d28d9" if kind else "#374151",
+                )
+            sy += h + 10
+        vnet_h = sy - top_y + 4
+        svg.box(40, top_y, inner_w, vnet_h, "vnet", dashed=True)
+        parts_y = top_y + vnet_h + 14
+    for n, row in enumerate(rest):
+        body.text(52, parts_y + 14 + n * LINE, row, size=11, color="#374151")
+    rg_h = parts_y - y + (LINE * len(rest) + 10 if rest else 0)
+    frame = _Svg()
+    frame.box(24, y, inner_w + 32, rg_h, "rg")
+    frame.text(36, y + 22, rg_title, bold=True)
+    return "\n".join(svg.parts[:1] + frame.parts + svg.parts[1:] + body.parts), width, y + rg_h + 20 - 70
+
+
 def _kind(r: Registered) -> str:
     """The last part of the type token: `azure-native:network:LoadBalancer` -> `LoadBalancer`."""
     return r.type.rsplit(":", 1)[-1]
@@ -163,8 +313,10 @@ def _others(resources: list[Registered]) -> tuple[str, int, int]:
     return "\n".join(svg.parts), width, height + 30
 
 
-def _section(run: ProgramRun, label: str) -> tuple[str, int, int]:
-    """One component: its SVG elements, width and height (drawn from y = 0)."""
+def _section(run: ProgramRun, label: str, shared: list[Registered] | None = None) -> tuple[str, int, int]:
+    """One component: its SVG elements, width and height (drawn from y = 0). `shared`: VNets
+    drawn in a section of their own (`_network`); a component in one of their subnets is
+    drawn in that subnet alone, the VNet named, not drawn again."""
     # The load balancer that serves (it has rules or probes); an outbound-only one is listed in it.
     lbs = _all(run, ":LoadBalancer")
     lb = next((r for r in lbs if _plain(r.inputs).get("loadBalancingRules") or _plain(r.inputs).get("probes")), None)
@@ -266,11 +418,7 @@ def _section(run: ProgramRun, label: str) -> tuple[str, int, int]:
         kind = "outbound only" if o.get("outboundRules") and not o.get("loadBalancingRules") else "another LB"
         lb_rows.append(f"+ {other.name}: {kind}")
 
-    nsg_rows = []
-    for rule in _plain(nsg.inputs).get("securityRules", []) if nsg else []:
-        sources = rule.get("sourceAddressPrefixes") or [rule.get("sourceAddressPrefix")]
-        ports = rule.get("destinationPortRange") or ",".join(rule.get("destinationPortRanges") or [])
-        nsg_rows.append(f"{_num(rule.get('priority'))} {rule.get('access')} {','.join(map(str, sources))} -> {ports}")
+    nsg_rows = _nsg_rows(nsg)
 
     subnet = (_plain(vnet.inputs).get("subnets") or [{}])[0] if vnet else {}
     vnet_prefix = ", ".join(_plain(vnet.inputs).get("addressSpace", {}).get("addressPrefixes", [])) if vnet else ""
@@ -321,7 +469,17 @@ def _section(run: ProgramRun, label: str) -> tuple[str, int, int]:
     lb_title = f"Load balancer {lb.name if lb else ''}"
     lb_w = fit([*lb_rows, f"{lb_title} (Standard)"], 280)
     vx = lb_x + lb_w + 50
-    vw = max(fit([r for _, rows in vm_rows for r in rows], 300) + 88, fit(nsg_rows, 300) + 60, 400)
+    first_nic = next(iter(nics.values()), None)
+    in_shared = _vnet_of(_subnet_id(first_nic), shared or []) if vnet is None and first_nic is not None else None
+    shared_title = ""
+    if in_shared is not None:
+        outer, outer_sub = in_shared
+        egress = ", NAT gateway" if outer_sub.get("natGateway") else ""
+        shared_title = (
+            f"Subnet {outer_sub.get('name', '')} {outer_sub.get('addressPrefix', '')} of VNet {outer.name} "
+            f"(above{egress})"
+        )
+    vw = max(fit([r for _, rows in vm_rows for r in rows], 300) + 88, fit(nsg_rows, 300) + 60, fit([shared_title], 400))
     sub_y = 110
     nsg_h = 30 + LINE * len(nsg_rows)
     av_y = sub_y + nsg_h + 20
@@ -358,13 +516,18 @@ def _section(run: ProgramRun, label: str) -> tuple[str, int, int]:
     svg.arrow(180 + pip_w, mid, lb_x, mid)
 
     # VNet / subnet / NSG / availability set / VMs
-    svg.box(vx, 70, vw, vnet_h, "vnet", dashed=True)
-    svg.text(vx + 12, 92, f"VNet {vnet.name}  {vnet_prefix}" if vnet else "VNet (not this component's)", bold=True)
+    if shared_title:
+        # The VNet is drawn once, in the program's section: here the subnet holds the tier.
+        svg.box(vx, 70, vw, vnet_h, "subnet")
+        svg.text(vx + 12, 92, shared_title, bold=True)
+    else:
+        svg.box(vx, 70, vw, vnet_h, "vnet", dashed=True)
+        svg.text(vx + 12, 92, f"VNet {vnet.name}  {vnet_prefix}" if vnet else "VNet (not this component's)", bold=True)
     if bastion is not None and vnet is not None:
         bastion_subnets = [s for s in _plain(vnet.inputs).get("subnets", []) if s.get("name") == "AzureBastionSubnet"]
         prefix = bastion_subnets[0].get("addressPrefix", "") if bastion_subnets else ""
         svg.text(vx + 12, 70 + vnet_h - 12, f"Azure Bastion {bastion.name} in AzureBastionSubnet {prefix}", size=11)
-    svg.box(vx + 14, sub_y, vw - 28, sub_h, "subnet")
+    svg.box(vx + 14, sub_y, vw - 28, sub_h, "rg" if shared_title else "subnet")
     if vnet is not None:
         outbound = "no default outbound" if subnet.get("defaultOutboundAccess") is False else "default outbound"
         subnet_title = f"Subnet {subnet.get('name', '')} {subnet.get('addressPrefix', '')} ({outbound})"
@@ -374,7 +537,7 @@ def _section(run: ProgramRun, label: str) -> tuple[str, int, int]:
         subnet_id = (
             ((_plain(nic.inputs).get("ipConfigurations") or [{}])[0].get("subnet") or {}).get("id", "") if nic else ""
         )
-        subnet_title = f"Existing subnet {_short(subnet_id)}"
+        subnet_title = f"Existing subnet {_short(subnet_id)}" if in_shared is None else "This component's VMs"
         nsg_title = f"NSG {nsg.name if nsg else '(none)'} on each NIC:"
     svg.text(vx + 26, sub_y + 20, subnet_title, bold=True)
     svg.text(vx + 26, sub_y + 38, nsg_title, size=11, bold=True, color="#374151")

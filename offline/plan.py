@@ -13,8 +13,13 @@ An SSH public key is the user's to set, so a stack file often has none; --throwa
 KEY lets the plan stand in a throw-away ed25519 key of its own for config KEY where nothing
 sets it and the program cannot run without it (`throwaway_ssh_key`), and says so.
 
-Exit codes: 0 fine; 2 a bad config or file; 3 a mandatory policy violated (--policy-strict);
-4 with --diff, a change that Azure would refuse in part or that leaves no VM in rotation.
+A bare --json or --diff file name (`--json old.json`) means the project's ignored build/
+folder (`<project>/build/old.json`); a path with a folder (`./old.json`) is taken as given.
+
+Exit codes: 0 fine; 2 a bad config, file or program; 3 a mandatory policy violated
+(--policy-strict); 4 with --diff, a change that Azure would refuse in part or that leaves no
+VM in rotation. A failed run's last line on stderr says which (`plan: exit 4 (unsafe
+change)`), since `make plan` itself can only exit 2.
 """
 
 from __future__ import annotations
@@ -22,10 +27,12 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import importlib.metadata
 import json
 import os
 import re
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -80,6 +87,15 @@ def _parse_assignments(items: Sequence[str], flag: str) -> dict[str, Any]:
             raise PlanError(f"{flag} {item!r}: expected key=value")
         if flag == "--secret":
             out[key] = raw  # `pulumi config set --secret` stores the text as given
+            continue
+        if stackfile.is_path_key(key):
+            try:
+                _, path = stackfile.parse_key_path(key)
+            except stackfile.StackFileError as err:
+                raise PlanError(f"{flag} {item!r}: {err}") from None
+            # As `pulumi config set --path`: true/false and integers typed, the rest text
+            # (https://www.pulumi.com/docs/iac/cli/commands/pulumi_config_set/).
+            out[key] = stackfile.path_value(raw) if path else raw
             continue
         try:
             # The value as YAML, read as the CLI reads YAML (yes/no stay strings).
@@ -456,34 +472,83 @@ def partial_invokes_hint(calls: Sequence[engine.Invoke]) -> str:
     return "\n".join(lines + ["  " + line for line in yaml.safe_dump(example, sort_keys=True).splitlines()])
 
 
-def render_text(result: engine.ProgramRun, cfg: stackfile.StackConfig, notes: Sequence[str]) -> str:
+#: `pulumi preview`'s symbol for each step of a `--diff` (sdk/go/common/display `Color`/`Prefix`
+#: of each StepOp: `+` create, `~` update, `+-` replace, `-` delete); unchanged resources
+#: get none.
+CHANGE_MARKS = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same": " "}
+#: Their order in the summary line, as the CLI prints its totals.
+CHANGE_WORDS = {"create": "to create", "update": "to update", "replace": "to replace", "delete": "to delete"}
+
+
+def change_of(change: changes.Change | None, urn: str) -> str:
+    """The step a resource gets: its op in the change, else `same` (with a `--diff`) or
+    `create` (a plan without one previews a new stack)."""
+    if change is None:
+        return "create"
+    step = change.resources.get(urn)
+    return step.op if step is not None else "same"
+
+
+def render_text(
+    result: engine.ProgramRun,
+    cfg: stackfile.StackConfig,
+    notes: Sequence[str],
+    change: changes.Change | None = None,
+    old_plan: dict[str, Any] | None = None,
+) -> str:
+    """The plan as text: the resource tree, counts, outputs. With a `change` (`--diff`), each
+    resource is marked by its step as `pulumi preview` marks it, the resources only in the
+    old plan are listed where they were (marked `-`), and the summary counts the steps."""
     mark = _marker(result.stand_ins)
-    children: dict[str, list[engine.Registered]] = {}
+    # (urn, mark, type, name, details) per line of the tree, by parent URN.
+    children: dict[str, list[tuple[str, str, str, str, list[str]]]] = {}
+    ops: list[str] = []
     for r in result.ordered():
-        children.setdefault(r.parent, []).append(r)
+        op = change_of(change, r.urn)
+        ops.append(op)
+        children.setdefault(r.parent, []).append(
+            (r.urn, CHANGE_MARKS[op], r.type, r.name, [mark(line) for line in details(r)])
+        )
     stack_urn = f"urn:pulumi:{cfg.stack}::{cfg.project}::pulumi:pulumi:Stack::{cfg.project}-{cfg.stack}"
+    if change is not None:
+        known = {r.urn for r in result.resources} | {stack_urn}
+        old_by_urn = {
+            o.get("urn"): o for o in (old_plan or {}).get("resources", []) if isinstance(o, dict) and o.get("urn")
+        }
+        for urn, step in change.resources.items():
+            if step.op != "delete":
+                continue
+            ops.append("delete")
+            parent = str((old_by_urn.get(urn) or {}).get("parent") or "")
+            # Under its old parent while that is still in the tree (or is deleted too).
+            parent = parent if parent in known or change_of(change, parent) == "delete" else stack_urn
+            children.setdefault(parent, []).append((urn, "-", step.type, step.name, ["(only in the old plan)"]))
     out = [
         f"Plan of stack '{cfg.stack}' (project {cfg.project}, location "
         f"{cfg.values.get('azure-native:location', '?')}): offline, on the mock engine; nothing is deployed.",
         *[f"Note: {n}" for n in notes],
         "",
-        f"  + pulumi:pulumi:Stack  {cfg.project}-{cfg.stack}",
+        f"{'+' if change is None else ' ':>3} pulumi:pulumi:Stack  {cfg.project}-{cfg.stack}",
     ]
 
     def walk(parent: str, indent: str) -> None:
         kids = children.get(parent, [])
-        for n, r in enumerate(kids):
+        for n, (urn, symbol, rtype, name, info) in enumerate(kids):
             last = n == len(kids) - 1
             branch, cont = ("└─ ", "   ") if last else ("├─ ", "│  ")
-            info = [mark(line) for line in details(r)]
-            out.append(f"  + {indent}{branch}{r.type}  {r.name}" + (f"  {info[0]}" if info else ""))
+            out.append(f"{symbol:>3} {indent}{branch}{rtype}  {name}" + (f"  {info[0]}" if info else ""))
             for extra in info[1:]:
                 out.append(f"    {indent}{cont}   {extra}")
-            walk(r.urn, indent + cont)
+            walk(urn, indent + cont)
 
     walk(stack_urn, "")
     counts = result.counts()
-    out += ["", f"Resources: {len(result.resources)} to create"]
+    if change is None:
+        out += ["", f"Resources: {len(result.resources)} to create"]
+    else:
+        totals = [f"{ops.count(op)} {words}" for op, words in CHANGE_WORDS.items() if ops.count(op)]
+        totals.append(f"{ops.count('same')} unchanged")
+        out += ["", f"Resources: {', '.join(totals)}"]
     out += [f"  {n:>3} {t}" for t, n in sorted(counts.items())]
     out += ["", "Outputs:"]
     for key in sorted(result.outputs):
@@ -617,9 +682,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--stack", default="dev", help="stack name: reads Pulumi.<stack>.yaml (default dev)")
     parser.add_argument("--dir", type=Path, default=ROOT, help="the Pulumi project (default: this one)")
     parser.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a config value (YAML)"
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config value (YAML); a KEY with a path (`monitoring.enabled=true`, `names[0]=a`) sets "
+        "inside the stack's value as `pulumi config set --path` does (true/false and integers typed, else text)",
     )
-    parser.add_argument("--secret", action="append", default=[], metavar="KEY=VALUE", help="a secret config value")
+    parser.add_argument(
+        "--secret",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a secret config value (text); KEY may be a path, as with --set",
+    )
     parser.add_argument(
         "--throwaway-ssh-key",
         action="append",
@@ -629,14 +705,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         "a throw-away ed25519 key made for this project and stack (the same on every run; nobody holds its "
         "private half) and say so; repeatable",
     )
-    parser.add_argument("--json", type=Path, metavar="FILE", help="write the whole plan as JSON")
+    parser.add_argument(
+        "--json",
+        metavar="FILE",
+        help="write the whole plan as JSON; a bare file name (no folder) goes to <project>/build/",
+    )
     parser.add_argument("--svg", type=Path, metavar="FILE", help="write the architecture picture (SVG)")
     parser.add_argument(
         "--diff",
-        type=Path,
         metavar="OLD.json",
         help="compare with an earlier --json plan: what is created, updated, replaced, deleted, in what order, "
-        "with how many VMs in rotation (exit 4 when unsafe)",
+        "with how many VMs in rotation (exit 4 when unsafe); a bare file name is read from <project>/build/",
     )
     parser.add_argument(
         "--parallel",
@@ -675,7 +754,86 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _plan(args)
 
 
+def plan_file(given: str | Path | None, project_dir: Path) -> Path | None:
+    """Where a `--json` or `--diff` FILE is: a bare name (no folder: `old.json`) in the
+    project's ignored `build/` folder, so experiments leave no file in the checkout; a path
+    with a folder (`./old.json`, `/tmp/old.json`) as given. The text decides, not pathlib,
+    which reads `./old.json` as `old.json`."""
+    if given is None:
+        return None
+    text = str(given)
+    if "/" in text or os.sep in text or (os.altsep and os.altsep in text):
+        return Path(text)
+    return project_dir / "build" / text
+
+
+#: Errors of code that does not fit the SDK it runs on (a program written for an older
+#: azure-native major version: a module, class or argument that is gone or renamed).
+CODE_ERRORS = (ImportError, AttributeError, TypeError, NameError)
+
+
+def program_error(error: BaseException, program: Path) -> str:
+    """The one-line message of a failed program. For `CODE_ERRORS`, prefixed with the file and
+    line of the program's own frame that raised it (the last under the program's folder, not
+    the SDK's), as `<file>:<line>: <message>`, and the installed azure-native version when its
+    SDK is involved. Other errors (a `ConfigError`, `sys.exit("...")`) are the message alone."""
+    message = str(error) or type(error).__name__
+    if not isinstance(error, CODE_ERRORS):
+        return message
+    folder = (program if program.is_dir() else program.parent).resolve()
+    frames = traceback.extract_tb(error.__traceback__)
+    offline_dir = Path(__file__).resolve().parent  # the engine's runpy call, not the program
+
+    def programs(filename: str) -> bool:
+        path = Path(filename).resolve()
+        installed = {"site-packages", "dist-packages"} & set(path.parts)  # a venv may sit in the project
+        return path.is_relative_to(folder) and not installed and not path.is_relative_to(offline_dir)
+
+    own = [f for f in frames if programs(f.filename)]
+    sdk = "pulumi_azure_native" in message or any("pulumi_azure_native" in f.filename for f in frames)
+    if sdk:
+        version = _version("pulumi_azure_native")
+        message += f" (pulumi-azure-native {version} is installed; is the program written for another major version?)"
+    if not own:
+        return message
+    where = Path(own[-1].filename).resolve()
+    shown = os.path.relpath(where) if where.is_relative_to(Path.cwd()) else str(where)
+    return f"{shown}:{own[-1].lineno}: {message}"
+
+
+def _version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "(version unknown)"
+
+
+#: What each exit code means, for the last line of a failed run on stderr (`exit_line`).
+EXIT_MEANINGS = {1: "the plan itself failed", 2: "bad config, file or program", 3: "policy", 4: "unsafe change"}
+
+
+def exit_line(code: int) -> str | None:
+    """`plan: exit 4 (unsafe change)`: the last line of a failed run. `make plan` exits 2
+    whenever its recipe fails (GNU make's own status), so the plan's code is printed too."""
+    if code == 0:
+        return None
+    return f"plan: exit {code} ({EXIT_MEANINGS.get(code, 'failed')})"
+
+
 def _plan(args: argparse.Namespace) -> int:
+    project_dir = args.dir.resolve()
+    given_json, given_diff = args.json, args.diff
+    args.json, args.diff = plan_file(given_json, project_dir), plan_file(given_diff, project_dir)
+    if args.json is not None and str(args.json) != str(given_json):
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+    if args.diff is not None and str(args.diff) != str(given_diff) and not args.diff.exists():
+        hint = f"; ./{given_diff} reads the working directory's" if Path(given_diff).exists() else ""
+        print(
+            f"error: --diff {given_diff}: no {args.diff} (a bare file name is read from the project's build/"
+            f" folder, where --json {given_diff} writes it{hint})",
+            file=sys.stderr,
+        )
+        return 2
     try:
         cfg, _ = load_config(
             args.stack, args.set, args.secret, root=args.dir.resolve(), throwaway_ssh_keys=args.throwaway_ssh_key
@@ -713,8 +871,9 @@ def _plan(args: argparse.Namespace) -> int:
         print(f"error: {unanswered}", file=sys.stderr)
         return 2
     if result.error is not None:
-        # The same single message `pulumi preview` prints for a bad config.
-        print(f"error: {result.error}", file=sys.stderr)
+        # The same single message `pulumi preview` prints for a bad config; a program that
+        # does not fit the installed SDKs gets its own file and line.
+        print(f"error: {program_error(result.error, program_path(args.dir.resolve()))}", file=sys.stderr)
         partial = [c for c in result.invokes if c.answered_by.startswith("arguments")]
         if partial:
             print(partial_invokes_hint(partial), file=sys.stderr)
@@ -745,7 +904,7 @@ def _plan(args: argparse.Namespace) -> int:
         if not args.quiet:
             sys.stdout.write(changes.render(change) + "\n")
     if not args.quiet:
-        sys.stdout.write(render_text(result, cfg, notes))
+        sys.stdout.write(render_text(result, cfg, notes, change, old_plan))
         # Nothing about policies without a pack, as `pulumi preview` without --policy-pack.
         sys.stdout.write("\n" + policies.render(packs, violations))
         sys.stdout.write(azure_types.render(type_violations, unchecked))
@@ -805,5 +964,10 @@ if __name__ == "__main__":
         # The reader left early (`make plan | head`): stop quietly, as other CLIs do
         # (https://docs.python.org/3/library/signal.html#note-on-sigpipe).
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        code = 1
+        sys.exit(1)
+    # Only here, at the process's end: `main()` (what the tests and other tools call) returns
+    # its code and prints no such line.
+    line = exit_line(code)
+    if line:
+        print(line, file=sys.stderr)
     sys.exit(code)

@@ -266,6 +266,98 @@ def _content(value: Any) -> Any:
     return value if isinstance(value, (list, dict)) else to_cli_string(value)
 
 
+# ------------------------------------------------------------------ `pulumi config set --path`
+
+
+def is_path_key(key: str) -> bool:
+    """Whether a `--set`/`--secret` key is a path (`monitoring.enabled`, `names[0]`,
+    `["a.b"]`): its name part (after any `namespace:`) has a `.` or a `[`."""
+    return any(c in _key_name(key) for c in ".[")
+
+
+def _key_name(key: str) -> str:
+    return key if key.startswith("[") else key.split(":", 1)[-1]
+
+
+def parse_key_path(key: str) -> tuple[str, list[str | int]]:
+    """`ns:a.b[0]` -> (`ns:a`, [`b`, 0]): the config key and the path inside its value, as
+    `pulumi config set --path` reads it (sdk/go/common/resource/config/map.go parseKeyPath,
+    resource.ParsePropertyPath: `.name`, `[n]` and `["quoted.name"]` segments; the first
+    must be a name). Raises `StackFileError`."""
+    namespace = "" if key.startswith("[") or ":" not in key else key.split(":", 1)[0] + ":"
+    name = key[len(namespace) :]
+    segments: list[str | int] = []
+    i = 0
+    while i < len(name):
+        if name[i] == "[":
+            if name.startswith('["', i):
+                end = name.find('"]', i + 2)
+                if end < 0:
+                    raise StackFileError(f"invalid config key path {key!r}: missing closing quote and bracket")
+                segments.append(name[i + 2 : end])
+                i = end + 2
+            else:
+                end = name.find("]", i)
+                index = name[i + 1 : end] if end > 0 else ""
+                if not index.isdigit():
+                    raise StackFileError(f"invalid config key path {key!r}: expected an array index in [...]")
+                segments.append(int(index))
+                i = end + 1
+            if name.startswith(".", i) and i + 1 < len(name):
+                i += 1
+        else:
+            end = min([j for j in (name.find(".", i), name.find("[", i)) if j >= 0], default=len(name))
+            if end == i or name.endswith("."):
+                raise StackFileError(f"invalid config key path {key!r}: an empty segment")
+            segments.append(name[i:end])
+            i = end + 1 if name.startswith(".", end) else end
+    if not segments or not isinstance(segments[0], str) or not segments[0]:
+        raise StackFileError(f"invalid config key path {key!r}: the first segment must be a key name")
+    return namespace + segments[0], segments[1:]
+
+
+def path_value(text: str) -> Any:
+    """A value set by path, typed as the CLI types it (config/map.go adjustObjectValue):
+    `true`/`false` booleans, a decimal integer a number unless it has a leading 0
+    (`0123` stays text), anything else text (no YAML)."""
+    if text in ("true", "false"):
+        return text == "true"
+    if len(text) > 1 and text[0] == "0":
+        return text
+    # Go's strconv.Atoi: an optional sign and decimal digits.
+    return int(text) if re.fullmatch(r"[+-]?[0-9]+", text) else text
+
+
+def set_path(value: Any, path: list[str | int], leaf: Any, key: str) -> Any:
+    """`value` with `leaf` set at `path`, objects and lists made where missing, as the CLI's
+    config map.go Set does: an index may be at most the list's length (that appends)."""
+    if not path:
+        return leaf
+    segment, rest = path[0], path[1:]
+    if isinstance(segment, int):
+        items = [] if value is None else value
+        if not isinstance(items, list):
+            raise StackFileError(f"{key}: the value at [{segment}] is inside {_shape(items)}, not a list")
+        if segment > len(items):
+            raise StackFileError(f"{key}: array index out of range (the list has {len(items)} item(s))")
+        if segment == len(items):
+            items.append(set_path(None, rest, leaf, key))
+        else:
+            items[segment] = set_path(items[segment], rest, leaf, key)
+        return items
+    mapping = {} if value is None else value
+    if not isinstance(mapping, dict):
+        raise StackFileError(f"{key}: the value at {segment!r} is inside {_shape(mapping)}, not an object")
+    mapping[segment] = set_path(mapping.get(segment), rest, leaf, key)
+    return mapping
+
+
+def _shape(value: Any) -> str:
+    if isinstance(value, list | dict):
+        return "a list" if isinstance(value, list) else "an object"
+    return f"the scalar {to_cli_string(value)!r}"
+
+
 # ------------------------------------------------------------------ the files
 
 
@@ -422,18 +514,28 @@ def load(
         raw[fk] = "" if value is None else value
     # Where a value came from, for messages (the CLI's own name no file).
     origin: dict[str, str] = {}
-    for key, value in (overrides or {}).items():
-        fk = full_key(project, key)
-        raw[fk] = value
-        origin[fk] = f"given by --set {key}"
-        encrypted.discard(fk)
-        secret.discard(fk)
-    for key, value in (secret_overrides or {}).items():
-        fk = full_key(project, key)
-        raw[fk] = value
-        origin[fk] = f"given by --secret {key}"
-        encrypted.discard(fk)
-        secret.add(fk)
+    for flag, given in (("--set", overrides), ("--secret", secret_overrides)):
+        for key, value in (given or {}).items():
+            if is_path_key(key):
+                # `pulumi config set --path`: into the stack's own value (not the project
+                # default), which the CLI would have to decrypt first if it is `secure:`.
+                top, path = parse_key_path(key)
+                fk = full_key(project, top)
+                if fk in encrypted:
+                    raise StackFileError(
+                        f"{flag} {key}: {top} is encrypted in {stack_path.name}; the offline plan cannot set a "
+                        f"path inside it (give the whole value: --secret {_key_name(top)}=...)"
+                    )
+                value = set_path(copy.deepcopy(raw.get(fk)), path, value, f"{flag} {key}")
+            else:
+                fk = full_key(project, key)
+            raw[fk] = value
+            origin[fk] = f"given by {flag} {key}"
+            encrypted.discard(fk)
+            if flag == "--secret" or (fk in secret and is_path_key(key)):
+                secret.add(fk)  # a path set inside a secret value leaves it secret
+            else:
+                secret.discard(fk)
 
     # config.go mergeConfig: defaults and values of the project fill what the stack lacks;
     # project keys with neither are required.

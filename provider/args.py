@@ -24,8 +24,10 @@ from components.settings import (
     LbProtocol,
     OsDiskType,
     OsType,
+    PatchClassification,
     Placement,
     ProbeProtocol,
+    RebootSetting,
     Workload,
     Zone,
 )
@@ -147,6 +149,31 @@ class MonitoringSettings(TypedDict, total=False):
     retention_days: int
     "30-730; log retention in days (30 is included in the price). Default: `30`."
 
+    guest: bool
+    "the Azure Monitor Agent on every VM, one data collection rule (performance counters; syslog or Windows events at warning and above) and alerts on CPU, memory and OS disk space per VM (needs `enabled: true`). Default: `false`."
+
+
+class MaintenanceWindow(TypedDict, total=False):
+    "When Azure Update Manager patches the VMs (stack config `maintenance`): a maintenance configuration of scope `InGuestPatch` assigned to every VM. Without it, Azure patches them itself (`AutomaticByPlatform`, off-peak, availability-first)."
+
+    start_date_time: Required[str]
+    "a date and time, yyyy-MM-dd HH:mm; the first window's start, in `timeZone`. Default: required."
+
+    duration: str
+    "a duration, HH:mm; how long each window lasts: 01:30 to 03:55 for in-guest patching. Default: `03:55`."
+
+    recur_every: str
+    "`Day`, `<n>Days`, `Week <days>`, `<n>Weeks <days>`, `Month day<n>[,day<n>]`, `Month <First|Second|Third|Fourth|Last> <day> [Offset<-6..6>]`; not hourly. Default: `Week Saturday`."
+
+    time_zone: str
+    "a Windows time zone ID (`UTC`, `W. Europe Standard Time`, ...). Default: `UTC`."
+
+    reboot: RebootSetting
+    "`IfRequired`, `NeverReboot` or `AlwaysReboot`; whether the window reboots the VMs. Default: `IfRequired`."
+
+    classifications: list[PatchClassification]
+    'each item is `Critical`, `Security`, `Other`, `UpdateRollup`, `FeaturePack`, `ServicePack`, `Definition`, `Tools` or `Updates`, at least 1 item, no repeats; update classifications to install, of the VMs\' OS. Default: `["Critical", "Security"]`.'
+
 
 class RoleAssignment(TypedDict, total=False):
     "One role granted to the component's identity (stack config: an item of `roleAssignments`)."
@@ -264,7 +291,10 @@ class MultiVmLoadBalancedArgs(TypedDict, total=False):
     "`nginx`, `iis`, `none` or `custom`; nginx by cloud-init, IIS by the Custom Script Extension, nothing (bring your own; the probe fails until something answers), or your `workloadFile`. The built-in servers listen on HTTP port 80, so the probe must be Http or Tcp on port 80. Default: `nginx` on Linux, `iis` on Windows."
 
     monitoring: MonitoringSettings
-    "See Monitoring. Fields: `alertEmails` each item is an e-mail address, no repeats; `retentionDays` 30-730. Default: `{enabled: false, alertEmails: [], retentionDays: 30}`."
+    "See Monitoring. Fields: `alertEmails` each item is an e-mail address, no repeats; `retentionDays` 30-730. Default: `{enabled: false, alertEmails: [], retentionDays: 30, guest: false}`."
+
+    maintenance: MaintenanceWindow
+    "a patch window for the VMs (Azure Update Manager). See Patching. Fields: `startDateTime` a date and time, yyyy-MM-dd HH:mm; `duration` a duration, HH:mm; `reboot` `IfRequired`, `NeverReboot` or `AlwaysReboot`; `classifications` each item is `Critical`, `Security`, `Other`, `UpdateRollup`, `FeaturePack`, `ServicePack`, `Definition`, `Tools` or `Updates`, at least 1 item, no repeats. Default: none (Azure patches when it chooses, availability-first)."
 
     identity_id: pulumi.Input[str]
     "a user-assigned identity's resource ID (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>); an existing user-assigned managed identity that every VM or scale-set instance carries instead of the created `web-identity`. Default: none (one is created)."

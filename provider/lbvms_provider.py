@@ -42,13 +42,14 @@ from pulumi.errors import InputPropertiesError, InputPropertyErrorDetails
 from pulumi.provider import ConstructResult
 from pulumi.provider.experimental.component import ComponentProvider
 
+from components import __version__
 from components.multi_vm_lb import MultiVmLoadBalanced as _Component
 from components.reader import INPUTS, load
 from components.settings import ConfigError, MultiVmLoadBalancedArgs
 from provider.args import MultiVmLoadBalancedArgs as Inputs
 
 PACKAGE = "lbvms"
-VERSION = "0.1.0"
+VERSION = __version__
 COMPONENT = "MultiVmLoadBalanced"
 #: Outputs that carry a secret: the admin password is the consumer's own secret or generated.
 SECRET_OUTPUTS = ("adminPassword",)

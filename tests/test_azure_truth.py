@@ -277,6 +277,8 @@ NAMESPACES = {
     "managedidentity": "Microsoft.ManagedIdentity",
     "monitor": "Microsoft.Insights",
     "operationalinsights": "Microsoft.OperationalInsights",
+    "portal": "Microsoft.Portal",
+    "maintenance": "Microsoft.Maintenance",
 }
 
 
@@ -288,7 +290,8 @@ def test_readme_registers_every_namespace_the_program_uses(dev: ProgramRun) -> N
             {"placement": "scaleSet"},
             {"adminAccess": "bastion"},
             {"frontendType": "internal"},
-            {"monitoring": {"enabled": True, "alertEmails": ["ops@example.com"]}},
+            {"monitoring": {"enabled": True, "alertEmails": ["ops@example.com"], "guest": True}},
+            {"maintenance": {"startDateTime": "2026-12-05 22:00"}},
         )
     ]
     modules = {r.type.split(":")[1] for run in runs for r in run.resources if r.type.startswith("azure-native:")}

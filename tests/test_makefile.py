@@ -28,8 +28,8 @@ def _fake_venv(tmp_path: Path) -> Path:
     python = venv / "bin" / "python"
     python.write_text(FAKE_PYTHON)
     python.chmod(0o755)
-    # The stamp make looks for: the requirements' cksum, so the install step is skipped.
-    data = (ROOT / "requirements.txt").read_bytes() + (ROOT / "requirements-dev.txt").read_bytes()
+    # The stamp make looks for: the dev lockfile's cksum, so the install step is skipped.
+    data = (ROOT / "requirements-dev.lock").read_bytes()
     cksum = subprocess.run(["cksum"], input=data, capture_output=True, check=True).stdout.split()[0].decode()
     (venv / f".installed-{cksum}").touch()
     return venv
@@ -62,13 +62,13 @@ mkdir -p "$3/bin" && cp "$(dirname "$0")/venv-python" "$3/bin/python"
 """
 
 #: The new venv's python: pip prints its progress unless --quiet; installing
-#: requirements-dev.txt exits with $FAIL_pip.
+#: requirements-dev.lock (hashes required) exits with $FAIL_pip.
 VENV_PYTHON = """#!/bin/sh
 case "$*" in *--quiet*) exit 0 ;; esac
 echo "Collecting pulumi==3.200.0"
 echo "  Downloading pulumi-3.200.0-py3-none-any.whl (300 kB)"
 echo "Installing collected packages: pulumi"
-case "$*" in *"-r requirements-dev.txt"*) exit ${FAIL_pip:-0} ;; esac
+case "$*" in *"--require-hashes -r requirements-dev.lock"*) exit ${FAIL_pip:-0} ;; esac
 """
 
 
@@ -86,9 +86,10 @@ def test_first_install_shows_its_steps_and_each_package(tmp_path: Path, fail: bo
         env={"PATH": "/usr/bin:/bin", "FAIL_pip": "1" if fail else "0"},
     )
     steps = [
-        f"==> [1/3] Creating {venv} (first run, or the requirements changed)",
+        f"==> [1/3] Creating {venv} (first run, or the lockfile changed)",
         "==> [2/3] Upgrading pip",
-        "==> [3/3] Installing requirements-dev.txt (Pulumi SDKs, pytest, ruff, pyright): about a minute",
+        "==> [3/3] Installing requirements-dev.lock (Pulumi SDKs, pytest, ruff, pyright; hashes checked): about a "
+        "minute",
         # pip's progress, filtered (the pip upgrade is quiet).
         "    collecting pulumi==3.200.0",
         "    downloading pulumi-3.200.0-py3-none-any.whl (300kB)",
@@ -142,7 +143,7 @@ def test_make_pictures_draws_a_stack_without_an_ssh_key_as_committed(tmp_path: P
     (project / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text() + f"main: {ROOT}\n")
     (project / "Pulumi.dev.yaml").write_text((ROOT / "Pulumi.dev.yaml").read_text())
     out = subprocess.run(
-        ["make", "--no-print-directory", "pictures", f"VENV={venv}", f"PICTURES={project}:dev"],
+        ["make", "--no-print-directory", "pictures", f"VENV={venv}", f"PICTURES={project}:dev", "DASHBOARDS="],
         cwd=ROOT,
         capture_output=True,
         text=True,

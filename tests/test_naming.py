@@ -150,6 +150,7 @@ def test_the_longest_windows_prefixes_are_accepted_at_their_edge() -> None:
         {**windows, "namePrefix": "a" * 13, "vmCount": 9},
         {**windows, "namePrefix": "a" * 9, "placement": "scaleSet"},
         {"namePrefix": "a" * 40, "vmCount": 200, "placement": "zones", "subnetPrefix": "10.0.0.0/22"},
+        {"namePrefix": "a" * 19, "monitoring": {"enabled": True}},  # dash-<19>: 24 characters
     ):
         args = args_from_config(dev_values(**overrides))  # raises ConfigError on any problem
         assert args.name_prefix == overrides["namePrefix"]

@@ -19,6 +19,7 @@ import pulumi
 import pytest
 from conftest import IDENTITY, LB, NAT_RULE, NIC, NSG, PIP, ROOT, SSH_KEY, VM, VNET, admin_nat_rule, ok, run_stack
 
+import components
 from components import ConfigError, LbRule, MultiVmLoadBalanced, MultiVmLoadBalancedArgs
 from components.settings import FrontendType
 from offline import engine, plan
@@ -287,7 +288,7 @@ def test_component_builds_as_a_wheel_with_its_bootstrap_files(tmp_path: Path) ->
     # Build from a copy: setuptools leaves build/ and *.egg-info in the tree it builds.
     source = tmp_path / "src"
     source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(ROOT / name, source / name)
     shutil.copytree(ROOT / "components", source / "components", ignore=shutil.ignore_patterns("__pycache__"))
     command = [
@@ -305,7 +306,13 @@ def test_component_builds_as_a_wheel_with_its_bootstrap_files(tmp_path: Path) ->
     result = subprocess.run(command, capture_output=True, text=True, cwd=source)
     assert result.returncode == 0, result.stderr
     [wheel] = tmp_path.glob("*.whl")
-    names = set(zipfile.ZipFile(wheel).namelist())
+    # The version is the package's own (components.__version__), the license Apache-2.0.
+    assert wheel.name == f"lb_vms-{components.__version__}-py3-none-any.whl"
+    archive = zipfile.ZipFile(wheel)
+    metadata = archive.read(f"lb_vms-{components.__version__}.dist-info/METADATA").decode()
+    assert "License-Expression: Apache-2.0" in metadata.splitlines()
+    assert f"lb_vms-{components.__version__}.dist-info/licenses/LICENSE" in archive.namelist()
+    names = set(archive.namelist())
     assert {
         "components/__init__.py",
         "components/multi_vm_lb.py",

@@ -74,6 +74,12 @@ CASES: list[tuple[str, Overrides, str]] = [
         "namePrefix: 'aaaaaaaaaa' gives the Windows computer name prefix (Azure appends 6 characters) "
         "'aaaaaaaaaa', 10 characters; Azure allows 9",
     ),
+    (
+        "name_prefix_gives_a_25_character_dashboard_name",
+        {"namePrefix": "a" * 20, "monitoring": {"enabled": True}},
+        "namePrefix: 'aaaaaaaaaaaaaaaaaaaa' gives the dashboard name 'dash-aaaaaaaaaaaaaaaaaaaa', 25 characters; "
+        "Azure allows 24",
+    ),
     # Inputs, credentials and names
     ("os_type_is_unknown", {"osType": "solaris"}, "osType: 'solaris' must be one of linux, windows"),
     ("vm_count_is_one", {"vmCount": 1}, "vmCount: 1 must be an integer 2-200"),

@@ -13,6 +13,7 @@ component's own helpers.
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 import pytest
@@ -54,6 +55,7 @@ WORKSPACE = "azure-native:operationalinsights:Workspace"
 DIAGNOSTICS = "azure-native:monitor:DiagnosticSetting"
 ACTION_GROUP = "azure-native:monitor:ActionGroup"
 METRIC_ALERT = "azure-native:monitor:MetricAlert"
+DASHBOARD = "azure-native:portal:Dashboard"
 
 SUBNET_ID = "/subscriptions/0000/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/hub/subnets/app"
 IIS_SCRIPT = ROOT / "components" / "bootstrap" / "iis.ps1"
@@ -299,6 +301,7 @@ NAME_LIMITS: dict[str, tuple[str, int]] = {
     WORKSPACE: ("workspaceName", 63),
     ACTION_GROUP: ("actionGroupName", 260),
     METRIC_ALERT: ("ruleName", 260),
+    DASHBOARD: ("dashboardName", 24),
     DIAGNOSTICS: ("name", 260),
 }
 #: Child resources whose Azure name is fixed (the same under every VM or LB).
@@ -335,10 +338,12 @@ LONG_CASES: dict[str, dict[str, Any]] = {
         "frontendType": "internal",
     },
 }
-#: The longest prefixes each case allows: 40 characters where no host name binds it; on Windows,
-#: `<prefix>-3` of 15 characters for the VMs, and `<prefix>` + 6 of 15 for the scale set.
+#: The longest prefixes each case allows: 40 characters where no host name or dashboard binds
+#: it; on Windows, `<prefix>-3` of 15 characters for the VMs, and `<prefix>` + 6 of 15 for the
+#: scale set.
 PREFIXES = {
-    "linux VMs with monitoring": LONG,
+    # `dash-<prefix>`: a dashboard name has at most 24 characters.
+    "linux VMs with monitoring": LONG[:19],
     "windows VMs over zones, internal": "orders-fronte",
     "linux scale set with bastion": LONG,
     "windows scale set in one place, internal": "orders-fr",
@@ -365,6 +370,7 @@ LONG_COUNTS: dict[str, dict[str, int]] = {
         DIAGNOSTICS: 2,
         ACTION_GROUP: 1,
         METRIC_ALERT: 4,
+        DASHBOARD: 1,
     },
     # Internal over zones: the egress LB and its public IP; no admin path.
     "windows VMs over zones, internal": {PIP: 1, LB: 2, NIC: 3, VM: 3, EXTENSION: 3, GATE: 3, PASSWORD: 1},
@@ -400,6 +406,7 @@ CAF = {
     WORKSPACE: "log",
     ACTION_GROUP: "ag",
     METRIC_ALERT: "alert",
+    DASHBOARD: "dash",
 }
 
 
@@ -431,8 +438,13 @@ def test_every_azure_name_of_the_longest_component_is_within_azures_limits_and_u
     named = [r for r in run.resources if r.custom and r.type in NAME_LIMITS and r.type != DIAGNOSTICS]
     given = {r.name: r.inputs.get(NAME_LIMITS[r.type][0]) for r in named}
     if prefix is None:
-        # Every one auto-named, the LBs too: the program fixes no Azure name.
-        assert set(given.values()) == {None}
+        # Every one auto-named, the LBs too, but the dashboard: its name has at most 24
+        # characters, so it is a digest of project, stack and component (dashboard.py).
+        assert {k: v for k, v in given.items() if v is not None} == (
+            {f"{LONG}-dashboard": given[f"{LONG}-dashboard"]} if run.of_type(DASHBOARD) else {}
+        )
+        for name in (n for n in given.values() if n is not None):
+            assert re.fullmatch(r"dash-[0-9a-f]{12}", name)
         return
     internal = LONG_CASES[case].get("frontendType") == "internal"
     for r in named:

@@ -54,13 +54,15 @@ def test_enums_match_the_allowed_values() -> None:
 
 def test_no_input_is_required_that_a_stack_does_not_need() -> None:
     assert COMPONENT.get("requiredInputs", []) == []
-    # What an item of a list must say (the list itself defaults to none or to a default item);
-    # every object input that is not a list's item requires nothing.
+    # What an item of a list must say (the list itself defaults to none or to a default item),
+    # and what an optional object must say when given (`maintenance`: when the window starts);
+    # every other object input requires nothing.
     required = {name: typ.get("required", []) for name, typ in SCHEMA["types"].items() if typ.get("type") == "object"}
     assert required == {
         "lbvms:index:LbRule": ["frontendPort"],
         "lbvms:index:DataDisk": ["lun", "sizeGb"],
         "lbvms:index:RoleAssignment": ["role", "scope"],
+        "lbvms:index:MaintenanceWindow": ["startDateTime"],
         "lbvms:index:HealthProbe": [],
         "lbvms:index:MonitoringSettings": [],
         "lbvms:index:ScaleSetSettings": [],
