@@ -17,7 +17,7 @@ ARGS   ?=
 .PHONY: help install lock plan pictures bench lint typecheck unit test clean schema mutate e2e
 
 help: ## Show this help
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 # The first run installs for a minute or two: say so, and let pip show each package.
 $(STAMP): requirements-dev.lock
