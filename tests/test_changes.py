@@ -1011,8 +1011,8 @@ def test_the_change_model_knows_no_product_names(case: str) -> None:
 
 
 def readme_rows() -> dict[str, list[str]]:
-    text = (ROOT / "README.md").read_text()
-    section = text[text.index("### What a change does") :]
+    text = (ROOT / "docs" / "changing-a-live-stack.md").read_text()
+    section = text[text.index("## What a change does") :]
     rows = re.findall(r"^\| ([^|]+) \| ([^|]+) \| (\d+) of (\d+) \| (\d) \|", section, re.MULTILINE)
     return {r[0].strip(): [r[1].strip(), r[2], r[3], r[4]] for r in rows}
 

@@ -20,7 +20,8 @@ from conftest import ROOT, run_stack
 
 from offline import changes, plan
 
-README = (ROOT / "README.md").read_text()
+#: The README and the docs it links: every shell line in them runs as written.
+README = "\n".join(p.read_text() for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))])
 MAKEFILE = (ROOT / "Makefile").read_text()
 #: What the Makefile's `plan` recipe passes: the stack files set no SSH key.
 THROWAWAY = ["--throwaway-ssh-key", "sshPublicKey"]
