@@ -80,6 +80,11 @@ CASES: list[tuple[str, Overrides, str]] = [
         "namePrefix: 'aaaaaaaaaaaaaaaaaaaa' gives the dashboard name 'dash-aaaaaaaaaaaaaaaaaaaa', 25 characters; "
         "Azure allows 24",
     ),
+    (
+        "guest_monitoring_without_the_workspace",
+        {"monitoring": {"guest": True}},
+        "monitoring.guest: is true, but monitoring.enabled is false; the agents would have no workspace",
+    ),
     # Inputs, credentials and names
     ("os_type_is_unknown", {"osType": "solaris"}, "osType: 'solaris' must be one of linux, windows"),
     ("vm_count_is_one", {"vmCount": 1}, "vmCount: 1 must be an integer 2-200"),
