@@ -96,6 +96,9 @@ def test_windows_sends_event_logs_at_warning_and_above(windows: ProgramRun) -> N
     assert "syslog" not in rule["dataSources"]
     agents = by_name(windows, EXTENSION)
     assert {a.inputs["type"] for n, a in agents.items() if n.endswith("monitor-agent")} == {"AzureMonitorWindowsAgent"}
+    # One extension operation at a time per VM: the agent waits for the VM's IIS extension too.
+    for i in (1, 2):
+        assert agents[f"web-vm-{i}-web"].urn in agents[f"web-vm-{i}-monitor-agent"].dependencies
 
 
 def test_each_vm_is_linked_to_the_rule(linux: ProgramRun) -> None:
@@ -141,6 +144,8 @@ def test_os_disk_space_is_a_log_alert_per_computer_on_the_workspace(linux: Progr
     assert (condition["operator"], condition["threshold"], condition["query"]) == ("LessThan", 10, guest.DISK_QUERY)
     assert condition["dimensions"] == [{"name": "Computer", "operator": "Include", "values": ["*"]}]
     assert rule["actions"]["actionGroups"] == [next(r.id for r in linux.resources if r.name == "web-alerts")]
+    # Severity 2 (warning), as the CPU and memory alerts: a VM short of something, not an outage.
+    assert [rule["severity"], *(a["severity"] for a in alerts(linux).values())] == [2, 2, 2]
 
 
 def test_the_scale_set_carries_the_agent_in_its_model_and_is_linked_once(scale_set: ProgramRun) -> None:

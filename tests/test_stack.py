@@ -187,6 +187,29 @@ def test_outbound_rule_gives_the_pool_explicit_egress(dev: ProgramRun) -> None:
     assert outbound["protocol"] == "All"
     assert outbound["backendAddressPool"]["id"] == "$self/backendAddressPools/backend"
     assert outbound["frontendIPConfigurations"] == [{"id": "$self/frontendIPConfigurations/frontend"}]
+    # Idle flows are reset after 4 minutes, Azure's default, on both ends (TCP reset).
+    assert (outbound["idleTimeoutInMinutes"], outbound["enableTcpReset"]) == (4, True)
+
+
+def test_a_scale_sets_admin_endpoint_tells_how_to_find_an_instances_port() -> None:
+    run = ok(run_stack(overrides={"placement": "scaleSet"}))
+    out = run.outputs
+    lb = run.one(LB).outputs["name"]
+    assert out["adminEndpoints"] == [
+        {
+            "name": run.one("azure-native:compute:VirtualMachineScaleSet").outputs["name"],
+            "host": out["publicIp"],
+            "portRange": out["natPortRange"],
+            "mapping": f"az network lb list-mapping --resource-group {out['resourceGroupName']} --name {lb} "
+            "--backend-pool-name backend --request ip=<instance private ip>",
+            "command": f"ssh -p <port> azureuser@{out['publicIp']}",
+        }
+    ]
+
+
+def test_a_scale_set_without_admin_access_has_no_admin_endpoint() -> None:
+    run = ok(run_stack(overrides={"placement": "scaleSet", "adminAccess": "none"}))
+    assert run.outputs["adminEndpoints"] == []
 
 
 def test_every_nic_is_in_the_backend_pool(prod: ProgramRun) -> None:
