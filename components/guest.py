@@ -9,7 +9,7 @@ balancer's own signals (monitoring.py).
 - One data collection rule: performance counters (CPU, memory, logical disk, network) every
   60 s, and syslog (Linux) or the Application and System event logs (Windows) at warning and
   above, to the tier's workspace; an association links it to each VM and to the scale set.
-  "Data collection rules", https://learn.microsoft.com/azure/azure-monitor/essentials/data-collection-rule-structure
+  "Data collection rules", https://learn.microsoft.com/azure/azure-monitor/data-collection/data-collection-rule-structure
 - Alerts per VM: CPU and available memory from the platform metrics (no agent needed, one
   multi-resource rule evaluated per VM, or the scale set split by VMName), OS disk free space
   from the agent's Perf records (a log search alert per computer). Each looks at 15 minutes of
@@ -27,19 +27,25 @@ from pulumi_azure_native import compute, monitor, operationalinsights
 from .naming import azure_name
 from .settings import MultiVmLoadBalancedArgs
 
+#: Publisher and types: "Azure Monitor Agent requirements",
+#: https://learn.microsoft.com/azure/azure-monitor/agents/azure-monitor-agent-requirements
 AGENT_PUBLISHER = "Microsoft.Azure.Monitor"
 AGENT_TYPES = {"linux": "AzureMonitorLinuxAgent", "windows": "AzureMonitorWindowsAgent"}
 #: Major version 1; minor versions and automatic upgrades come from Azure.
 AGENT_VERSION = "1.0"
 WORKSPACE_DESTINATION = "workspace"
 
-#: Counter specifiers of the agent (data-collection-performance): CPU, memory, logical disk,
-#: network, per OS.
+#: Counter specifiers of the agent: CPU, memory, logical disk, network, per OS, spelled as
+#: Microsoft lists them per OS ("Collect performance counters", Windows and Linux tabs,
+#: https://learn.microsoft.com/azure/azure-monitor/vm/data-collection-performance), in the
+#: `\Object(instance)\Counter` form of that page. Linux has no `Processor Information` object
+#: (a Windows one) and names its objects with an instance: `Processor(*)`, `Memory(*)`. Logical
+#: disks per instance (`*`, not `_Total`): the OS disk alert reads `/` and `C:`.
 COUNTERS = {
     "linux": [
-        "\\Processor Information(_Total)\\% Processor Time",
-        "\\Memory\\Available MBytes Memory",
-        "\\Memory\\% Available Memory",
+        "\\Processor(*)\\% Processor Time",
+        "\\Memory(*)\\Available MBytes Memory",
+        "\\Memory(*)\\% Available Memory",
         "\\Logical Disk(*)\\% Free Space",
         "\\Logical Disk(*)\\Free Megabytes",
         "\\Network(*)\\Total Bytes Received",
@@ -54,11 +60,13 @@ COUNTERS = {
         "\\Network Interface(*)\\Bytes Total/sec",
     ],
 }
-#: Syslog at warning and above (the agent takes the levels by name).
+#: Syslog at warning and above: the agent takes the levels by name, each one listed, as in
+#: Microsoft's "Warning and higher" sample ("DCR samples", Syslog events,
+#: https://learn.microsoft.com/azure/azure-monitor/data-collection/data-collection-rule-samples).
 SYSLOG_LEVELS = ["Warning", "Error", "Critical", "Alert", "Emergency"]
 SYSLOG_FACILITIES = ["auth", "authpriv", "cron", "daemon", "kern", "syslog", "user"]
-#: Windows events at warning and above: levels 1 critical, 2 error, 3 warning
-#: (data-collection-windows-events).
+#: Windows events at warning and above: levels 1 critical, 2 error, 3 warning (the same
+#: samples page, Windows events; XPath filters at the agent, so nothing else is ingested).
 EVENT_QUERIES = [
     "Application!*[System[(Level=1 or Level=2 or Level=3)]]",
     "System!*[System[(Level=1 or Level=2 or Level=3)]]",
@@ -207,6 +215,11 @@ def build_guest_monitoring(
             )
         )
     if scale_set is not None:
+        # Azure documents the association per VM for a Flexible scale set ("use a policy to
+        # deploy the agent and associate the DCR with each VM",
+        # https://learn.microsoft.com/azure/azure-monitor/data-collection/data-collection-rule-associations):
+        # instances come and go with autoscale, so no program can link each one. This link on the
+        # scale set is what a program can declare; per-instance links need a policy assignment.
         out.associations.append(
             monitor.DataCollectionRuleAssociation(
                 f"{name}-vmss-dcr-link",
